@@ -1,0 +1,75 @@
+// Typed domain errors. Handlers and domain code throw these; one function (toServiceError in grpc.ts)
+// maps them to gRPC status codes. Messages must never contain patient text.
+
+export interface FieldViolation {
+  /** Path of the offending request field, e.g. `sop_ids[1]` or `sections[0].fields[2].key`. */
+  field: string;
+  description: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly kind:
+    | 'invalid_argument'
+    | 'not_found'
+    | 'permission_denied'
+    | 'already_exists'
+    | 'failed_precondition'
+    | 'resource_exhausted'
+    | 'unavailable'
+    | 'deadline_exceeded'
+    | 'cancelled';
+}
+
+export class ValidationError extends DomainError {
+  readonly kind = 'invalid_argument' as const;
+  constructor(readonly violations: FieldViolation[], message = 'invalid request') {
+    super(`${message}: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`);
+  }
+  static field(field: string, description: string): ValidationError {
+    return new ValidationError([{ field, description }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found' as const;
+  constructor(readonly resource: string, readonly id: string) {
+    super(`${resource} ${id} not found`);
+  }
+}
+
+export class PermissionDeniedError extends DomainError {
+  readonly kind = 'permission_denied' as const;
+}
+
+export class AlreadyExistsError extends DomainError {
+  readonly kind = 'already_exists' as const;
+}
+
+export class FailedPreconditionError extends DomainError {
+  readonly kind = 'failed_precondition' as const;
+}
+
+export class ResourceExhaustedError extends DomainError {
+  readonly kind = 'resource_exhausted' as const;
+}
+
+/** A dependency (database, peer, LLM provider) is down or refused; the caller may retry. */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+}
+
+export class DeadlineExceededError extends DomainError {
+  readonly kind = 'deadline_exceeded' as const;
+}
+
+export class CancelledError extends DomainError {
+  readonly kind = 'cancelled' as const;
+}
+
+/** Throws CancelledError / DeadlineExceededError when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof DomainError) throw reason;
+  throw new CancelledError('call cancelled');
+}
