@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Parses the environment once; a missing or malformed variable stops the process with every problem listed. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+/** Database settings shared by every service that owns tables (pool after the seed: 20 steady + 30 overflow). */
+export const databaseEnv = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/postgres'),
+  DB_POOL_MIN: intFromEnv(20),
+  DB_POOL_MAX: intFromEnv(50),
+  DB_POOL_IDLE_MS: intFromEnv(30_000),
+  DB_STATEMENT_TIMEOUT_MS: intFromEnv(15_000),
+});
+
+export const serverEnv = z.object({
+  GRPC_ADDRESS: z.string().default('0.0.0.0:0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+});
+
+export const peerTimeoutEnv = z.object({
+  PEER_DEFAULT_TIMEOUT_MS: intFromEnv(30_000),
+});
+
+export function databaseSettings(env: z.infer<typeof databaseEnv>) {
+  return {
+    url: env.DATABASE_URL,
+    poolMin: Math.min(env.DB_POOL_MIN, env.DB_POOL_MAX),
+    poolMax: env.DB_POOL_MAX,
+    idleMs: env.DB_POOL_IDLE_MS,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+  };
+}
+export type DatabaseSettings = ReturnType<typeof databaseSettings>;

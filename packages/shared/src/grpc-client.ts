@@ -1,0 +1,79 @@
+import {
+  credentials as grpcCredentials,
+  Metadata,
+  status,
+  type CallOptions,
+  type ChannelCredentials,
+  type Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { CancelledError, DeadlineExceededError } from './errors.js';
+import { PeerStatusError } from './grpc-status.js';
+import { injectTraceContext } from './tracing.js';
+
+/** Bounds a handler passes on to every outgoing call. */
+export interface OutgoingBounds {
+  deadline?: Date | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface PeerOptions {
+  /** host:port, or dns:///name:port to balance over every replica behind one name. */
+  address: string;
+  credentials?: ChannelCredentials;
+  /** Used when the caller has no deadline of its own: nothing calls out without a bound. */
+  defaultTimeoutMs: number;
+}
+
+type ClientCtor<C> = new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) => C;
+
+export function createPeerClient<C extends Client>(Ctor: ClientCtor<C>, options: PeerOptions): C {
+  return new Ctor(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
+    // Round robin over every address the name resolves to, so replicas share the load.
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/**
+ * One unary call with the caller's deadline (or a default bound), cancellation and trace context.
+ * Peer statuses come back as PeerStatusError so they pass through our own error mapping unchanged.
+ */
+export function callUnary<Req, Res>(
+  client: Client,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  bounds: OutgoingBounds,
+  defaultTimeoutMs: number,
+): Promise<Res> {
+  if (bounds.signal?.aborted) return Promise.reject(new CancelledError('call cancelled before sending'));
+  const fallback = new Date(Date.now() + defaultTimeoutMs);
+  const deadline = bounds.deadline && bounds.deadline < fallback ? bounds.deadline : fallback;
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(injectTraceContext())) metadata.set(key, value);
+  return new Promise<Res>((resolve, reject) => {
+    let cancelledHere = false;
+    const call = method.call(client, request, metadata, { deadline }, (err, response) => {
+      bounds.signal?.removeEventListener('abort', onAbort);
+      if (!err) return resolve(response);
+      if (cancelledHere && err.code === status.CANCELLED) return reject(new CancelledError('call cancelled'));
+      if (err.code === status.DEADLINE_EXCEEDED) return reject(new DeadlineExceededError('peer deadline exceeded'));
+      reject(new PeerStatusError(err.code, err.details, err.metadata));
+    });
+    function onAbort() {
+      cancelledHere = true;
+      call.cancel();
+    }
+    bounds.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

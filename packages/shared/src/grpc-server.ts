@@ -1,0 +1,201 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type handleUnaryCall,
+  type Metadata,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { DeadlineExceededError, CancelledError } from './errors.js';
+import { toGrpcStatus } from './grpc-status.js';
+import type { Logger } from './logger.js';
+import { extractTraceContext, type Carrier } from './tracing.js';
+
+/** What a handler knows about its call: bounds and identity, no grpc-js types. */
+export interface CallContext {
+  /** Absolute deadline of the incoming call, if the caller set one. */
+  deadline: Date | undefined;
+  /** Aborts when the caller cancels or the deadline passes. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+
+export const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+
+export interface ServiceBinding {
+  /** Fully-qualified service name, e.g. clinote.context.v1.ContextService. */
+  name: string;
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+  /** Proto file (relative to PROTO_ROOT) that declares the service, for reflection. */
+  protoFile: string;
+}
+
+export interface GrpcServerOptions {
+  /** Scope for server spans, e.g. clinote-context. */
+  scope: string;
+  logger: Logger;
+  bindings: ServiceBinding[];
+  /** Wraps every call, e.g. to open an ORM request context. */
+  around?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Real readiness (database reachable), checked before SERVING is reported. */
+  readiness?: () => Promise<boolean>;
+}
+
+function metadataCarrier(metadata: Metadata): Carrier {
+  const carrier: Carrier = {};
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === 'string') carrier[key] = value;
+  }
+  return carrier;
+}
+
+function callSignal(call: ServerUnaryCall<unknown, unknown>, deadline: Date | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(new CancelledError('call cancelled by the client'));
+  call.once('cancelled', onCancel);
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline) {
+    const ms = deadline.getTime() - Date.now();
+    const fire = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
+    if (ms <= 0) fire();
+    else timer = setTimeout(fire, ms);
+  }
+  return {
+    signal: controller.signal,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      call.removeListener('cancelled', onCancel);
+    },
+  };
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
+  const d = call.getDeadline();
+  if (d instanceof Date) return Number.isFinite(d.getTime()) ? d : undefined;
+  if (typeof d === 'number' && Number.isFinite(d)) return new Date(d);
+  return undefined;
+}
+
+/**
+ * Adapts an async handler to grpc-js: trace context from metadata, a server span, deadline and
+ * cancellation as an AbortSignal, and the one error boundary (unexpected errors are logged, never sent).
+ */
+export function unary<Req, Res>(
+  options: Pick<GrpcServerOptions, 'scope' | 'logger' | 'around'>,
+  method: string,
+  handler: UnaryHandler<Req, Res>,
+): handleUnaryCall<Req, Res> {
+  const tracer = trace.getTracer(options.scope);
+  return (call, callback) => {
+    const parent = extractTraceContext(metadataCarrier(call.metadata));
+    context.with(parent, () => {
+      tracer.startActiveSpan(method, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, (span) => {
+        const deadline = deadlineOf(call as ServerUnaryCall<unknown, unknown>);
+        const bound = callSignal(call as ServerUnaryCall<unknown, unknown>, deadline);
+        const logger = options.logger.child({ rpc: method });
+        const ctx: CallContext = { deadline, signal: bound.signal, logger };
+        const run = () => handler(call.request, ctx);
+        const started = performance.now();
+        (options.around ? options.around(run) : run()).then(
+          (response) => {
+            span.setAttribute('rpc.grpc.status_code', status.OK);
+            logger.debug({ duration_ms: performance.now() - started }, 'call ok');
+            callback(null, response);
+          },
+          (err: unknown) => {
+            const s = toGrpcStatus(err);
+            span.setAttribute('rpc.grpc.status_code', s.code);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: status[s.code] });
+            if (s.internal) logger.error({ err, code: status[s.code] }, 'call failed');
+            else logger.info({ code: status[s.code], duration_ms: performance.now() - started }, 'call refused');
+            callback({ code: s.code, details: s.details, metadata: s.metadata });
+          },
+        ).finally(() => {
+          bound.dispose();
+          span.end();
+        });
+      });
+    });
+  };
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  health: HealthImplementation;
+  /** Health NOT_SERVING, stop accepting, drain in-flight calls (bounded), then force. */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Re-checks readiness and updates health. */
+  refreshHealth(): Promise<boolean>;
+}
+
+export async function startGrpcServer(
+  options: GrpcServerOptions,
+  address = '0.0.0.0:0',
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<RunningServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  for (const binding of options.bindings) server.addService(binding.definition, binding.implementation);
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  for (const binding of options.bindings) health.setStatus(binding.name, 'NOT_SERVING');
+  health.addToServer(server);
+
+  const reflectionDefinition = loadSync(
+    [...options.bindings.map((b) => path.join(PROTO_ROOT, b.protoFile)), healthProtoPath],
+    { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
+  );
+  new ReflectionService(reflectionDefinition).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+  });
+
+  const setAll = (serving: boolean) => {
+    const value = serving ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', value);
+    for (const binding of options.bindings) health.setStatus(binding.name, value);
+  };
+  const refreshHealth = async () => {
+    let ready = true;
+    try {
+      ready = options.readiness ? await options.readiness() : true;
+    } catch {
+      ready = false;
+    }
+    setAll(ready);
+    return ready;
+  };
+  await refreshHealth();
+
+  return {
+    server,
+    port,
+    health,
+    refreshHealth,
+    async shutdown(graceMs = 10_000) {
+      setAll(false);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

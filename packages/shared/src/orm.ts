@@ -1,0 +1,89 @@
+import { MikroORM, RequestContext, type EntitySchema, type MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { DatabaseSettings } from './config.js';
+
+export interface OrmOptions {
+  /** The Postgres schema this service owns; no other service reads it. */
+  schema: string;
+  database: DatabaseSettings;
+  entities: EntitySchema<any, any>[];
+  migrations: MigrationObject[];
+  /** Called for every SQL statement (never with its parameters): lets tests count queries. */
+  onQuery?: () => void;
+}
+
+export type Orm = MikroORM<PostgreSqlDriver>;
+
+/** Creates the service's own ORM and pool, and brings its schema up to date under an advisory lock. */
+export async function createOrm(options: OrmOptions): Promise<Orm> {
+  await migrateUnderLock(options);
+  return openOrm(options);
+}
+
+async function openOrm(options: OrmOptions): Promise<Orm> {
+  const { database } = options;
+  return MikroORM.init<PostgreSqlDriver>({
+    driver: PostgreSqlDriver,
+    clientUrl: database.url,
+    schema: options.schema,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: {
+      min: database.poolMin,
+      max: database.poolMax,
+      idleTimeoutMillis: database.idleMs,
+      // Idle connections are closed after idleMs, so none outlives a server-side restart for long.
+      propagateCreateError: false,
+    },
+    driverOptions: {
+      connection: {
+        statement_timeout: database.statementTimeoutMs,
+        keepAlive: true,
+        application_name: `clinote-${options.schema}`,
+      },
+    },
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    discovery: { warnWhenNoEntities: false },
+    debug: options.onQuery ? ['query'] : false,
+    // Never print SQL: parameters may hold patient text. The hook only counts.
+    logger: () => options.onQuery?.(),
+  });
+}
+
+/** Runs pending migrations once even when many replicas start together. */
+async function migrateUnderLock(options: OrmOptions): Promise<void> {
+  const lockClient = new pg.Client({ connectionString: options.database.url });
+  await lockClient.connect();
+  try {
+    await lockClient.query('select pg_advisory_lock(hashtext($1))', [`clinote:migrate:${options.schema}`]);
+    await lockClient.query(`create schema if not exists "${options.schema}"`);
+    const orm = await openOrm({ ...options, onQuery: undefined, database: { ...options.database, poolMin: 0, poolMax: 2 } });
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
+  } finally {
+    await lockClient.query('select pg_advisory_unlock(hashtext($1))', [`clinote:migrate:${options.schema}`]).catch(() => undefined);
+    await lockClient.end();
+  }
+}
+
+/** A fresh identity map per call. */
+export function withRequestContext(orm: Orm) {
+  return <T>(fn: () => Promise<T>): Promise<T> => RequestContext.create(orm.em, fn);
+}
+
+/** Readiness probe: the database answers. */
+export async function databaseReachable(orm: Orm): Promise<boolean> {
+  try {
+    await orm.em.fork().getConnection().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Logger } from './logger.js';
+import type { RunningServer } from './grpc-server.js';
+
+/** A started service: what tests and main.ts both get from a service's bootstrap(). */
+export interface StartedService<D> {
+  port: number;
+  deps: D;
+  server: RunningServer;
+  /** Health NOT_SERVING, drain in-flight calls, then close ORM, Redis and peer channels. */
+  stop(): Promise<void>;
+}
+
+export function startedService<D extends { close(): Promise<void> }>(
+  server: RunningServer,
+  deps: D,
+  graceMs: number,
+): StartedService<D> {
+  let stopping: Promise<void> | undefined;
+  return {
+    port: server.port,
+    deps,
+    server,
+    stop() {
+      stopping ??= server.shutdown(graceMs).then(() => deps.close());
+      return stopping;
+    },
+  };
+}
+
+/** main.ts glue: start, log the port, stop cleanly on SIGTERM/SIGINT. */
+export async function runMain<D>(name: string, logger: Logger, start: () => Promise<StartedService<D>>): Promise<void> {
+  let service: StartedService<D>;
+  try {
+    service = await start();
+  } catch (err: unknown) {
+    logger.fatal({ err }, `${name} failed to start`);
+    process.exit(1);
+  }
+  logger.info({ port: service.port }, `${name} listening`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, `${name} shutting down`);
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, `${name} shutdown failed`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ImportEncountersRequest,
+  ImportEncountersResponse,
+} from '@clinote/shared/gen/clinote/context/v1/context.js';
+import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
+import type { CallContext } from '@clinote/shared/grpc-server.js';
+import { requireUuids } from '@clinote/shared/validation.js';
+import { encounterFeatures, importedNoteQuality } from '../candidates.js';
+import { packVector } from '../domain/encounter-mapping.js';
+import type { ContextDeps } from '../deps.js';
+
+/** Bulk insert of past encounters with their embeddings, in one transaction; re-imports are skipped by external id. */
+export async function importEncounters(
+  deps: ContextDeps,
+  req: ImportEncountersRequest,
+  ctx: CallContext,
+): Promise<ImportEncountersResponse> {
+  requireUuids({ user_id: req.userId });
+  const violations: FieldViolation[] = [];
+  if (req.encounters.length === 0) violations.push({ field: 'encounters', description: 'must not be empty' });
+  if (req.encounters.length > deps.config.IMPORT_MAX_BATCH) {
+    violations.push({ field: 'encounters', description: `at most ${deps.config.IMPORT_MAX_BATCH} per batch` });
+  }
+  req.encounters.forEach((e, i) => {
+    if (!e.transcript.trim()) violations.push({ field: `encounters[${i}].transcript`, description: 'must not be empty' });
+    if (!e.note.trim()) violations.push({ field: `encounters[${i}].note`, description: 'must not be empty' });
+    if (e.embedding.length === 0) violations.push({ field: `encounters[${i}].embedding`, description: 'must not be empty' });
+    if (e.qualityScore !== undefined && !(e.qualityScore >= 0 && e.qualityScore <= 1)) {
+      violations.push({ field: `encounters[${i}].quality_score`, description: 'must be within [0, 1]' });
+    }
+  });
+  if (violations.length > 0) throw new ValidationError(violations, 'invalid import');
+
+  const now = Date.now();
+  const rows = req.encounters.map((e, i) => {
+    const features = encounterFeatures(e.transcript, e.note, deps.config.CONTEXT_TOKENIZER_MODEL);
+    return {
+      id: randomUUID(),
+      user_id: req.userId,
+      source: 'imported',
+      external_id: e.externalId || null,
+      transcript: e.transcript,
+      note: e.note,
+      quality_score: e.qualityScore ?? importedNoteQuality(e.transcript, e.note),
+      concept_ids: JSON.stringify(features.conceptIds),
+      filled_sections: JSON.stringify(features.filledSections),
+      token_count: features.tokenCount,
+      // Keep the batch's order as creation order.
+      created_at: new Date(now + i),
+      embedding: e,
+    };
+  });
+
+  const knex = deps.orm.em.getKnex();
+  const inserted = await knex.transaction(async (trx) => {
+    const ids: { id: string }[] = await trx('encounter')
+      .withSchema('context')
+      .insert(rows.map(({ embedding: _e, ...row }) => row))
+      .onConflict(knex.raw('(user_id, external_id) where external_id is not null'))
+      .ignore()
+      .returning('id');
+    const kept = new Set(ids.map((r) => r.id));
+    const embeddings = rows
+      .filter((r) => kept.has(r.id))
+      .map((r) => ({
+        encounter_id: r.id,
+        model: r.embedding.embeddingModel,
+        dimensions: r.embedding.embedding.length,
+        vector: packVector(r.embedding.embedding),
+      }));
+    if (embeddings.length > 0) await trx('encounter_embedding').withSchema('context').insert(embeddings);
+    return rows.filter((r) => kept.has(r.id)).map((r) => r.id);
+  });
+  deps.candidatePools.invalidate(req.userId);
+  ctx.logger.info({ imported: inserted.length, skipped: rows.length - inserted.length }, 'encounters imported');
+  return { encounterIds: inserted, importedCount: inserted.length, skippedCount: rows.length - inserted.length };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { SaveEncounterRequest, SaveEncounterResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
+import type { CallContext } from '@clinote/shared/grpc-server.js';
+import { uuidViolations } from '@clinote/shared/validation.js';
+import { encounterFeatures } from '../candidates.js';
+import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
+import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
+import type { ContextDeps } from '../deps.js';
+
+/**
+ * database_save_and_embeddings: transcript, results, scores and embedding in one transaction.
+ * A repeated idempotency key returns the first encounter and saves nothing.
+ */
+export async function saveEncounter(
+  deps: ContextDeps,
+  req: SaveEncounterRequest,
+  ctx: CallContext,
+): Promise<SaveEncounterResponse> {
+  const encounter = req.encounter;
+  const violations: FieldViolation[] = uuidViolations({ user_id: req.userId });
+  if (!encounter) violations.push({ field: 'encounter', description: 'required' });
+  else if (!encounter.transcript.trim()) violations.push({ field: 'encounter.transcript', description: 'must not be empty' });
+  if (req.embedding.length === 0) violations.push({ field: 'embedding', description: 'must not be empty' });
+  if (req.idempotencyKey.length > 200) violations.push({ field: 'idempotency_key', description: 'at most 200 characters' });
+  if (violations.length > 0 || !encounter) throw new ValidationError(violations, 'invalid encounter');
+
+  const existing = req.idempotencyKey ? await findByKey(deps, req.userId, req.idempotencyKey) : null;
+  if (existing) return { encounter: existing, created: false };
+
+  const features = encounterFeatures(encounter.transcript, encounter.note, deps.config.CONTEXT_TOKENIZER_MODEL);
+  const quality = encounter.overall?.overall ?? 0;
+  const id = randomUUID();
+  const fork = deps.orm.em.fork();
+  try {
+    await fork.transactional(async (tx) => {
+      tx.create(EncounterSchema, {
+        id,
+        userId: req.userId,
+        source: 'extracted',
+        externalId: null,
+        idempotencyKey: req.idempotencyKey || null,
+        transcript: encounter.transcript,
+        note: encounter.note,
+        ...encounterJsonColumns(encounter),
+        contextStopReason: encounter.contextStopReason,
+        traceId: encounter.traceId,
+        qualityScore: Math.min(1, Math.max(0, quality)),
+        conceptIds: features.conceptIds,
+        filledSections: features.filledSections,
+        tokenCount: features.tokenCount,
+        createdAt: new Date(),
+      });
+      tx.create(EncounterEmbeddingSchema, {
+        encounterId: id,
+        model: req.embeddingModel,
+        dimensions: req.embedding.length,
+        vector: packVector(req.embedding),
+      });
+    });
+  } catch (err: unknown) {
+    // A concurrent call with the same key won the race: answer with its encounter.
+    if (err instanceof UniqueConstraintViolationException && req.idempotencyKey) {
+      const winner = await findByKey(deps, req.userId, req.idempotencyKey);
+      if (winner) return { encounter: winner, created: false };
+      throw new FailedPreconditionError('idempotency key conflict');
+    }
+    throw err;
+  }
+  const saved = await deps.orm.em.fork().findOneOrFail(EncounterSchema, { id });
+  deps.candidatePools.invalidate(req.userId);
+  ctx.logger.info({ encounter_id: id }, 'encounter saved');
+  return { encounter: encounterFromEntity(saved), created: true };
+}
+
+async function findByKey(deps: ContextDeps, userId: string, idempotencyKey: string) {
+  const found = await deps.orm.em.findOne(EncounterSchema, { userId, idempotencyKey });
+  return found ? encounterFromEntity(found) : null;
+}

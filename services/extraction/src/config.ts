@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { databaseEnv, databaseSettings, parseEnv, serverEnv } from '@clinote/shared/config.js';
+
+const priceTable = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      return z.record(z.string(), z.object({ inputPerMTok: z.number(), outputPerMTok: z.number() })).parse(JSON.parse(raw));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'LLM_PRICES must be JSON: {"model": {"inputPerMTok": n, "outputPerMTok": n}}' });
+      return z.NEVER;
+    }
+  });
+
+const extractionEnv = serverEnv.merge(databaseEnv).extend({
+  /** Unset: the offline extractor, which needs no network. */
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  /** Ordered fallback list. */
+  LLM_MODELS: z
+    .string()
+    .default('gpt-4o-mini')
+    .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean)),
+  LLM_MAX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  LLM_MAX_RETRIES: z.coerce.number().int().nonnegative().default(2),
+  LLM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  LLM_MAX_REASKS: z.coerce.number().int().nonnegative().default(2),
+  LLM_PRICES: priceTable,
+});
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnv(extractionEnv, env);
+  return { ...parsed, database: databaseSettings(parsed) };
+}
+export type ExtractionConfig = ReturnType<typeof loadConfig>;

@@ -1,0 +1,4 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125000000 } from './Migration20261125000000.js';
+
+export const extractionMigrations: MigrationObject[] = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];

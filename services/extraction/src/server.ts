@@ -1,0 +1,32 @@
+import { ExtractionServiceService } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
+import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { startedService, type StartedService } from '@clinote/shared/service.js';
+import type { ExtractionConfig } from './config.js';
+import { createDeps, type ExtractionDeps } from './deps.js';
+import { evaluate } from './handlers/evaluate.js';
+import { extract } from './handlers/extract.js';
+
+export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
+  const base = { scope: 'clinote-extraction', logger: deps.logger, around: withRequestContext(deps.orm) };
+  const bind = <Req, Res>(method: string, handler: (d: ExtractionDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
+    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  return {
+    ...base,
+    readiness: () => databaseReachable(deps.orm),
+    bindings: [
+      {
+        name: 'clinote.extraction.v1.ExtractionService',
+        protoFile: 'clinote/extraction/v1/extraction.proto',
+        definition: ExtractionServiceService,
+        implementation: { extract: bind('Extract', extract), evaluate: bind('Evaluate', evaluate) },
+      },
+    ],
+  };
+}
+
+export async function startExtraction(config: ExtractionConfig): Promise<StartedService<ExtractionDeps>> {
+  const deps = await createDeps(config);
+  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
+  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+}
