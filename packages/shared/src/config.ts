@@ -10,6 +10,10 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
   return parsed.data;
 }
 
+/** An unset or empty variable is absent (compose passes `${X:-}` as an empty string). */
+export const optionalEnv = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 /** Database settings shared by every service that owns tables (pool after the seed: 20 steady + 30 overflow). */

@@ -12,6 +12,8 @@ const contextEnv = serverEnv.merge(databaseEnv).extend({
   CONTEXT_POOL_MAX_USERS: z.coerce.number().int().positive().default(256),
   /** Newest past encounters a user's pool holds. */
   CONTEXT_POOL_MAX_ENCOUNTERS: z.coerce.number().int().positive().default(100_000),
+  /** weighted (the product), similarity (baseline) or none: lets the quality benchmark compare them. */
+  CONTEXT_SELECTION_MODE: z.enum(['weighted', 'similarity', 'none']).default('weighted'),
   IMPORT_MAX_BATCH: z.coerce.number().int().positive().default(500),
 });
 

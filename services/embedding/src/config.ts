@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { databaseEnv, databaseSettings, optionalEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 
 const embeddingEnv = serverEnv.merge(databaseEnv).extend({
   /** Empty: Redis is not used and the in-process and persistent tiers serve alone. */
@@ -14,10 +14,10 @@ const embeddingEnv = serverEnv.merge(databaseEnv).extend({
   MAX_TEXTS_PER_CALL: z.coerce.number().int().positive().default(256),
   MAX_TEXT_CHARS: z.coerce.number().int().positive().default(200_000),
   /** Unset: the offline embedder, which needs no network and no weights. */
-  OPENAI_API_KEY: z.string().optional(),
-  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: optionalEnv(z.string()),
+  OPENAI_BASE_URL: optionalEnv(z.string().url()),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
-  EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  EMBEDDING_DIMENSIONS: optionalEnv(z.coerce.number().int().positive()),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {

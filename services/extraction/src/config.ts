@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { databaseEnv, databaseSettings, optionalEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 
 const priceTable = z
   .string()
@@ -15,8 +15,8 @@ const priceTable = z
 
 const extractionEnv = serverEnv.merge(databaseEnv).extend({
   /** Unset: the offline extractor, which needs no network. */
-  OPENAI_API_KEY: z.string().optional(),
-  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: optionalEnv(z.string()),
+  OPENAI_BASE_URL: optionalEnv(z.string().url()),
   /** Ordered fallback list. */
   LLM_MODELS: z
     .string()

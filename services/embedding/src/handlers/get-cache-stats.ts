@@ -7,7 +7,8 @@ export async function getCacheStats(
   _req: GetCacheStatsRequest,
   _ctx: CallContext,
 ): Promise<GetCacheStatsResponse> {
-  const s = await deps.cache.stats();
+  await deps.cache.refreshTotalEntries();
+  const s = deps.cache.stats();
   return {
     hitRate: s.hitRate,
     totalEntries: s.totalEntries,

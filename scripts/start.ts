@@ -1,0 +1,124 @@
+// `pnpm start`: the whole product end to end on this machine.
+// Starts PostgreSQL/Redis (or embedded defaults), the four services as processes, creates a demo
+// clinician with a SOAP-note SOP, imports ACI-Bench train.json as past encounters, extracts one
+// valid.json transcript through the gateway, prints the result, then stops everything.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { credentials } from '@grpc/grpc-js';
+import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
+import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
+import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/context.js';
+import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
+import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { callUnary } from '@clinote/shared/grpc-client.js';
+import { ensureDatabase } from './lib/database.js';
+import { resolveInfra } from './lib/infra.js';
+import { spawnService, stopService, type ServiceProcess } from './lib/processes.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const T = 120_000;
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const train = loadAciBench('train');
+  const valid = loadAciBench('valid');
+  const target = valid[Number(process.env.DEMO_ENCOUNTER ?? 0)] ?? valid[0]!;
+
+  say('clinote: structured clinical notes from visit transcripts');
+  const infra = await resolveInfra(root);
+  say(`  postgres   ${infra.postgresLabel}`);
+  say(`  redis      ${infra.redisLabel}`);
+  say(`  extractor  ${process.env.OPENAI_API_KEY ? `OpenAI-compatible endpoint ${process.env.OPENAI_BASE_URL ?? 'api.openai.com'}` : 'offline default (no OPENAI_API_KEY)'}`);
+
+  const services: ServiceProcess[] = [];
+  try {
+    const databaseUrl = await ensureDatabase(infra.databaseUrl, 'clinote');
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: infra.redisUrl, DB_POOL_MIN: '2', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    services.push(
+      ...(await Promise.all(['context', 'embedding', 'extraction'].map((name) => spawnService(root, name, env)))),
+    );
+    const addr = (name: string) => `127.0.0.1:${services.find((s) => s.name === name)!.port}`;
+    services.push(
+      await spawnService(root, 'gateway', {
+        ...env,
+        CONTEXT_ADDR: `dns:///${addr('context')}`,
+        EMBEDDING_ADDR: `dns:///${addr('embedding')}`,
+        EXTRACTION_ADDR: `dns:///${addr('extraction')}`,
+      }),
+    );
+    say(`  services   ${services.map((s) => `${s.name} :${s.port}`).join(', ')}  (logs in .data/logs/)`);
+
+    const gateway = new GatewayServiceClient(addr('gateway'), credentials.createInsecure());
+    const call = <Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], req: Req) =>
+      callUnary<Req, Res>(gateway, method, req, {}, T);
+
+    const { user } = await call(gateway.createUser, {
+      email: `demo+${Date.now()}@clinote.local`,
+      displayName: 'Demo clinician',
+    });
+    const { sop } = await call(gateway.createSop, { userId: user!.id, name: 'SOAP note', sections: SOAP_NOTE_SECTIONS });
+    say(`\nclinician ${user!.id}; SOP "${sop!.name}" v${sop!.version} (${sop!.sections.length} sections)`);
+
+    let started = performance.now();
+    const imported = await call(gateway.importEncounters, {
+      userId: user!.id,
+      encounters: train.map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: undefined })),
+    });
+    say(`imported ${imported.importedCount} past encounters from aci-bench/train.json in ${(performance.now() - started).toFixed(0)} ms`);
+
+    say(`extracting aci-bench/valid.json encounter ${target.file} (${target.src.length} characters)...`);
+    started = performance.now();
+    const { extraction, replayed } = await call(gateway.extract, {
+      userId: user!.id,
+      transcript: target.src,
+      sopIds: [sop!.id],
+      idempotencyKey: `demo-${target.file}-${user!.id}`,
+      referenceNote: '',
+    });
+    const wall = performance.now() - started;
+    const x = extraction!;
+
+    for (const result of x.results) {
+      say(`\n=== ${sop!.name} v${result.sopVersion}: structured result ===`);
+      for (const section of result.sections) {
+        say(`[${section.title}]`);
+        for (const field of section.fields) {
+          const value = field.items.length > 0 ? field.items.map((i) => `\n      - ${i}`).join('') : field.text || '(not found)';
+          const flag = field.text || field.items.length > 0 ? (field.grounded ? ' [grounded]' : ' [UNGROUNDED]') : '';
+          say(`  ${field.key}:${field.items.length > 0 ? '' : ' '}${value}${flag}`);
+        }
+      }
+    }
+    say('\n=== phases ===');
+    for (const p of x.phaseTimings) say(`  ${p.phase.padEnd(34)} ${p.durationMs.toFixed(1).padStart(8)} ms`);
+    say(`  ${'total (client wall clock)'.padEnd(34)} ${wall.toFixed(1).padStart(8)} ms`);
+    say('\n=== context chosen ===');
+    for (const c of x.context) {
+      say(`  ${c.encounterId}  score ${c.score.toFixed(3)} (sim ${c.similarity.toFixed(2)}, med ${c.medicalRelevance.toFixed(2)}, quality ${c.extractionQuality.toFixed(2)}, completeness ${c.contextCompleteness.toFixed(2)}) ${c.tokens} tokens`);
+    }
+    say(`  stopped: ${ContextStopReason[x.contextStopReason]}`);
+    const o = x.overall;
+    if (o) {
+      say(`\n=== evaluation ===\n  grounding ${(o.groundingRate * 100).toFixed(1)} %, completeness ${(o.completeness * 100).toFixed(1)} %, consistency ${(o.consistency * 100).toFixed(1)} %, numeric support ${(o.numericSupport * 100).toFixed(1)} %, overall ${o.overall.toFixed(3)}`);
+    }
+    const embeddingClient = new EmbeddingServiceClient(addr('embedding'), credentials.createInsecure());
+    const stats = await callUnary(embeddingClient, embeddingClient.getCacheStats, {}, {}, T);
+    embeddingClient.close();
+    say(`\nembedding cache: hit_rate ${(stats.hitRate * 100).toFixed(1)} %, total_entries ${stats.totalEntries}, lru ${stats.hitsLru} / redis ${stats.hitsRedis} / persistent ${stats.hitsPersistent} hits, ${stats.misses} misses`);
+    say(`\nextraction ${x.id}${replayed ? ' (replayed)' : ''}`);
+    say(`trace id ${x.traceId}`);
+    gateway.close();
+  } finally {
+    const codes = await Promise.all(services.reverse().map((s) => stopService(s)));
+    await infra.stop();
+    say(`\nstopped ${services.length} services (exit codes ${codes.join(', ')})${infra.postgresLabel.startsWith('embedded') ? ' and embedded PostgreSQL' : ''}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

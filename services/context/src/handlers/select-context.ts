@@ -1,0 +1,66 @@
+import type { SelectContextRequest, SelectContextResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import { ValidationError } from '@clinote/shared/errors.js';
+import type { CallContext } from '@clinote/shared/grpc-server.js';
+import { uuidViolations } from '@clinote/shared/validation.js';
+import { selectContext as choose, sopPromptText } from '../domain/selection.js';
+import { countTokens } from '../domain/tokens.js';
+import { EncounterSchema } from '../entities/encounter.js';
+import type { ContextDeps } from '../deps.js';
+import { candidatePool, requestedSops } from './gather-context.js';
+
+/** phase_3_smart_context_selection: rank the warm pool, then read only the chosen encounters' text. */
+export async function selectContext(
+  deps: ContextDeps,
+  req: SelectContextRequest,
+  _ctx: CallContext,
+): Promise<SelectContextResponse> {
+  const violations = uuidViolations({ user_id: req.userId });
+  if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
+  if (req.transcriptEmbedding.length === 0) violations.push({ field: 'transcript_embedding', description: 'must not be empty' });
+  if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
+  if (violations.length > 0) throw new ValidationError(violations);
+
+  const [sops, pool] = await Promise.all([requestedSops(deps, req.userId, req.sopIds), candidatePool(deps, req.userId)]);
+  const model = req.model || deps.config.CONTEXT_TOKENIZER_MODEL;
+  const transcriptTokens = countTokens(model, req.transcript);
+  const sopTokens = countTokens(model, sopPromptText(sops));
+  const reserved = req.reservedOutputTokens || deps.config.CONTEXT_RESERVED_OUTPUT_TOKENS;
+  // Examples never take more than their configured share, whatever the model's window.
+  const window = Math.min(
+    req.contextWindow || deps.config.CONTEXT_WINDOW_TOKENS,
+    transcriptTokens + sopTokens + reserved + deps.config.CONTEXT_MAX_EXAMPLE_TOKENS,
+  );
+  const selection =
+    pool.size > 0 && pool.dimension !== req.transcriptEmbedding.length
+      ? undefined
+      : choose({
+          transcript: req.transcript,
+          transcriptEmbedding: Float32Array.from(req.transcriptEmbedding),
+          sops,
+          pool,
+          model,
+          contextWindow: window,
+          reservedOutputTokens: reserved,
+          transcriptTokens,
+          sopTokens,
+          mode: deps.config.CONTEXT_SELECTION_MODE,
+        });
+  if (!selection) throw ValidationError.field('transcript_embedding', 'dimension differs from the stored encounters');
+
+  const ids = selection.choices.map((c) => c.id);
+  const rows = ids.length
+    ? await deps.orm.em.fork().find(EncounterSchema, { id: { $in: ids }, userId: req.userId }, { fields: ['id', 'transcript', 'note'] })
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return {
+    choices: selection.choices.map(({ id: _id, ...choice }) => choice),
+    examples: ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [{ encounterId: id, transcript: row.transcript, note: row.note }] : [];
+    }),
+    stopReason: selection.stopReason,
+    tokenBudget: selection.tokenBudget,
+    tokensUsed: selection.tokensUsed,
+    candidatesConsidered: selection.candidatesConsidered,
+  };
+}

@@ -1,0 +1,50 @@
+import { ContextServiceService } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { startedService, type StartedService } from '@clinote/shared/service.js';
+import type { ContextConfig } from './config.js';
+import { createDeps, type ContextDeps } from './deps.js';
+import { getEncounter, listEncounters } from './handlers/encounters.js';
+import { gatherContext } from './handlers/gather-context.js';
+import { importEncounters } from './handlers/import-encounters.js';
+import { saveEncounter } from './handlers/save-encounter.js';
+import { selectContext } from './handlers/select-context.js';
+import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.js';
+
+export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
+  const base = { scope: 'clinote-context', logger: deps.logger, around: withRequestContext(deps.orm) };
+  const bind = <Req, Res>(method: string, handler: (d: ContextDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
+    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  return {
+    ...base,
+    readiness: () => databaseReachable(deps.orm),
+    bindings: [
+      {
+        name: 'clinote.context.v1.ContextService',
+        protoFile: 'clinote/context/v1/context.proto',
+        definition: ContextServiceService,
+        implementation: {
+          createSop: bind('CreateSop', createSop),
+          updateSop: bind('UpdateSop', updateSop),
+          deactivateSop: bind('DeactivateSop', deactivateSop),
+          listSops: bind('ListSops', listSops),
+          importEncounters: bind('ImportEncounters', importEncounters),
+          gatherContext: bind('GatherContext', gatherContext),
+          selectContext: bind('SelectContext', selectContext),
+          saveEncounter: bind('SaveEncounter', saveEncounter),
+          getEncounter: bind('GetEncounter', getEncounter),
+          listEncounters: bind('ListEncounters', listEncounters),
+        },
+      },
+    ],
+  };
+}
+
+export async function startContext(
+  config: ContextConfig,
+  overrides: { onQuery?: () => void } = {},
+): Promise<StartedService<ContextDeps>> {
+  const deps = await createDeps(config, overrides);
+  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
+  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+}

@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { createLogger, type Logger } from '@clinote/shared/logger.js';
+import { createOrm, type Orm } from '@clinote/shared/orm.js';
+import type { EmbeddingConfig } from './config.js';
+import type { Embedder } from './domain/embedder.js';
+import { EMBEDDING_CACHE_REDIS_OPTIONS, EmbeddingCache } from './domain/embedding-cache.js';
+import { OfflineEmbedder } from './domain/offline-embedder.js';
+import { OpenAiEmbedder } from './domain/openai-embedder.js';
+import { MikroOrmEmbeddingStore } from './entities/embedding-cache-entry-store.js';
+import { embeddingEntities } from './entities/index.js';
+import { embeddingMigrations } from './migrations/index.js';
+
+export interface EmbeddingDeps {
+  config: EmbeddingConfig;
+  orm: Orm;
+  logger: Logger;
+  redis: Redis | null;
+  embedder: Embedder;
+  cache: EmbeddingCache;
+  close(): Promise<void>;
+}
+
+export function createEmbedder(config: EmbeddingConfig): Embedder {
+  if (!config.OPENAI_API_KEY) return new OfflineEmbedder();
+  return new OpenAiEmbedder({
+    apiKey: config.OPENAI_API_KEY,
+    baseURL: config.OPENAI_BASE_URL,
+    model: config.EMBEDDING_MODEL,
+    dimensions: config.EMBEDDING_DIMENSIONS,
+  });
+}
+
+export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps> {
+  const logger = createLogger('embedding', config.LOG_LEVEL);
+  const orm = await createOrm({
+    schema: 'embedding',
+    database: config.database,
+    entities: embeddingEntities,
+    migrations: embeddingMigrations,
+  });
+  let redis: Redis | null = null;
+  if (config.REDIS_URL) {
+    redis = new Redis(config.REDIS_URL, { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS });
+    // Redis outages are cache misses; the client reconnects by itself.
+    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unavailable'));
+  }
+  const embedder = createEmbedder(config);
+  const cache = new EmbeddingCache({
+    embedder,
+    redis,
+    store: new MikroOrmEmbeddingStore(orm.em.fork()),
+    lruMaxBytes: config.LRU_MAX_BYTES,
+    redisTtlSeconds: config.REDIS_TTL_SECONDS,
+    redisTimeoutMs: config.REDIS_TIMEOUT_MS,
+    redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    batchMaxSize: config.BATCH_MAX_SIZE,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+  });
+  const warmed = await cache.warm(config.WARM_ENTRIES);
+  logger.info({ embedder: embedder.model, dimensions: embedder.dimensions, warmed, redis: Boolean(redis) }, 'embedding cache ready');
+  return {
+    config,
+    orm,
+    logger,
+    redis,
+    embedder,
+    cache,
+    async close() {
+      await cache.flush();
+      redis?.disconnect();
+      await orm.close(true);
+    },
+  };
+}

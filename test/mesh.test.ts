@@ -1,0 +1,219 @@
+// The extraction mesh end to end: four real gRPC services on port 0, a fresh Postgres database,
+// real Redis, one trace across all of them.
+import { status } from '@grpc/grpc-js';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initTelemetry } from '@clinote/shared/telemetry.js';
+import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
+import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
+import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import { credentials } from '@grpc/grpc-js';
+import { createScratchDatabase } from '../scripts/lib/database.js';
+import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
+import { ADMIN_DATABASE_URL, REDIS_URL } from './support/env.js';
+import { bufCurl, call, healthStatus, refusal } from './support/grpc.js';
+
+const exporter = new InMemorySpanExporter();
+initTelemetry({ serviceName: 'clinote-test', spanExporter: exporter });
+
+const train = loadAciBench('train');
+const valid = loadAciBench('valid');
+
+let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+let mesh: Mesh;
+let queries = 0;
+let userId: string;
+let soapId: string;
+let aciId: string;
+
+async function newUser(label: string): Promise<string> {
+  const { user } = await call(mesh.client, mesh.client.createUser, {
+    email: `${label}-${Math.random().toString(36).slice(2)}@test.local`,
+    displayName: label,
+  });
+  return user!.id;
+}
+
+async function extractionCount(user: string): Promise<number> {
+  const page = await call(mesh.client, mesh.client.listExtractions, { userId: user, pageSize: 100, pageToken: '' });
+  return page.extractions.length;
+}
+
+beforeAll(async () => {
+  db = await createScratchDatabase(ADMIN_DATABASE_URL, 'clinote_test');
+  mesh = await startMesh({
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    env: { REDIS_KEY_PREFIX: `clinote:test:${Date.now()}:` },
+    onContextQuery: () => queries++,
+  });
+  userId = await newUser('clinician');
+  soapId = (await call(mesh.client, mesh.client.createSop, { userId, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!.id;
+  aciId = (await call(mesh.client, mesh.client.createSop, { userId, name: 'ACI', sections: ACI_BENCH_SECTIONS })).sop!.id;
+  await call(mesh.client, mesh.client.importEncounters, {
+    userId,
+    encounters: train.slice(0, 12).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: undefined })),
+  });
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+  await db?.drop();
+});
+
+describe('extraction through the gateway', () => {
+  it('returns a result per SOP, saves one encounter, and replays the same id for the same idempotency key', async () => {
+    const request = {
+      userId,
+      transcript: valid[0]!.src,
+      sopIds: [soapId, aciId],
+      idempotencyKey: 'visit-1',
+      referenceNote: valid[0]!.tgt,
+    };
+    const first = await call(mesh.client, mesh.client.extract, request);
+    const x = first.extraction!;
+    expect(first.replayed).toBe(false);
+    expect(x.results.map((r) => r.sopId)).toEqual([soapId, aciId]);
+    for (const result of x.results) {
+      expect(result.sections.length).toBeGreaterThan(0);
+      expect(result.renderedNote.length).toBeGreaterThan(100);
+    }
+    expect(x.context.length).toBeGreaterThan(0);
+    expect(x.phaseTimings.map((p) => p.phase)).toEqual([
+      'phase_1_user_lookup',
+      'phase_2_context_gathering',
+      'phase_3_smart_context_selection',
+      'baml_extraction',
+      'evaluation_phase',
+      'database_save_and_embeddings',
+    ]);
+    expect(x.overall?.rouge?.rouge1).toBeGreaterThan(20);
+    expect(x.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await extractionCount(userId)).toBe(1);
+
+    const second = await call(mesh.client, mesh.client.extract, request);
+    expect(second.replayed).toBe(true);
+    expect(second.extraction!.id).toBe(x.id);
+    expect(await extractionCount(userId)).toBe(1);
+
+    const fetched = await call(mesh.client, mesh.client.getExtraction, { userId, extractionId: x.id });
+    expect(fetched.extraction!.results).toEqual(x.results);
+  });
+
+  it('puts spans of all four services and the six phases on one trace', async () => {
+    exporter.reset();
+    const { extraction } = await call(mesh.client, mesh.client.extract, {
+      userId,
+      transcript: valid[1]!.src,
+      sopIds: [soapId],
+      idempotencyKey: '',
+      referenceNote: '',
+    });
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === extraction!.traceId);
+    const scopes = new Set(spans.map((s) => s.instrumentationScope.name));
+    expect(scopes).toEqual(new Set(['clinote-gateway', 'clinote-context', 'clinote-embedding', 'clinote-extraction']));
+    const names = new Set(spans.map((s) => s.name));
+    for (const phase of extraction!.phaseTimings.map((p) => p.phase)) expect(names).toContain(phase);
+    expect(names.size).toBeGreaterThanOrEqual(6);
+    // Patient text never lands in span attributes.
+    const fragment = valid[1]!.src.slice(200, 240);
+    for (const span of spans) expect(JSON.stringify(span.attributes)).not.toContain(fragment);
+  });
+});
+
+describe('each service', () => {
+  it('reports SERVING on grpc.health.v1', async () => {
+    for (const svc of [mesh.gateway, mesh.context, mesh.embedding, mesh.extraction]) {
+      expect(await healthStatus(svc.port)).toBe('SERVING');
+    }
+    expect(await healthStatus(mesh.gateway.port, 'clinote.gateway.v1.GatewayService')).toBe('SERVING');
+  });
+
+  it('lists its service and health through server reflection (buf curl)', async () => {
+    const expected: Array<[number, string]> = [
+      [mesh.gateway.port, 'clinote.gateway.v1.GatewayService/Extract'],
+      [mesh.context.port, 'clinote.context.v1.ContextService/GatherContext'],
+      [mesh.embedding.port, 'clinote.embedding.v1.EmbeddingService/EmbedBatch'],
+      [mesh.extraction.port, 'clinote.extraction.v1.ExtractionService/Evaluate'],
+    ];
+    for (const [port, method] of expected) {
+      const listed = await bufCurl(['--list-methods', `http://127.0.0.1:${port}`]);
+      expect(listed).toContain(method);
+      expect(listed).toContain('grpc.health.v1.Health/Check');
+    }
+    const stats = JSON.parse(
+      await bufCurl(['-d', '{}', `http://127.0.0.1:${mesh.embedding.port}/clinote.embedding.v1.EmbeddingService/GetCacheStats`]),
+    ) as { totalEntries?: string };
+    expect(Number(stats.totalEntries)).toBeGreaterThan(0);
+  });
+});
+
+describe('bad input', () => {
+  const base = () => ({ userId, transcript: valid[2]!.src, sopIds: [soapId], idempotencyKey: '', referenceNote: '' });
+
+  it('refuses with a precise status and saves nothing', async () => {
+    const before = await extractionCount(userId);
+    const other = await newUser('other');
+    const foreignSop = (await call(mesh.client, mesh.client.createSop, { userId: other, name: 'Theirs', sections: SOAP_NOTE_SECTIONS })).sop!;
+
+    const empty = await refusal(call(mesh.client, mesh.client.extract, { ...base(), transcript: '   ' }));
+    expect(empty.code).toBe(status.INVALID_ARGUMENT);
+    expect(empty.violations.map((v) => v.field)).toEqual(['transcript']);
+
+    const oversize = await refusal(call(mesh.client, mesh.client.extract, { ...base(), transcript: 'a'.repeat(200_001) }));
+    expect(oversize.code).toBe(status.INVALID_ARGUMENT);
+    expect(oversize.violations.map((v) => v.field)).toEqual(['transcript']);
+
+    const unknown = await refusal(
+      call(mesh.client, mesh.client.extract, { ...base(), sopIds: ['00000000-0000-4000-8000-000000000000'] }),
+    );
+    expect(unknown.code).toBe(status.NOT_FOUND);
+
+    const foreign = await refusal(call(mesh.client, mesh.client.extract, { ...base(), sopIds: [foreignSop.id] }));
+    expect(foreign.code).toBe(status.PERMISSION_DENIED);
+
+    const malformed = await refusal(call(mesh.client, mesh.client.extract, { ...base(), sopIds: ['not-a-uuid', soapId, soapId] }));
+    expect(malformed.code).toBe(status.INVALID_ARGUMENT);
+    expect(malformed.violations.map((v) => v.field)).toEqual(['sop_ids[0]', 'sop_ids[2]']);
+
+    const noSections = await refusal(call(mesh.client, mesh.client.createSop, { userId, name: 'Empty', sections: [] }));
+    expect(noSections.code).toBe(status.INVALID_ARGUMENT);
+    expect(noSections.violations.map((v) => v.field)).toEqual(['sections']);
+
+    const noUser = await refusal(
+      call(mesh.client, mesh.client.extract, { ...base(), userId: '00000000-0000-4000-8000-000000000001' }),
+    );
+    expect(noUser.code).toBe(status.NOT_FOUND);
+
+    await call(mesh.client, mesh.client.deactivateSop, { userId: other, sopId: foreignSop.id });
+    const theirs = await refusal(
+      call(mesh.client, mesh.client.extract, { ...base(), userId: other, sopIds: [foreignSop.id] }),
+    );
+    expect(theirs.code).toBe(status.FAILED_PRECONDITION);
+
+    expect(await extractionCount(userId)).toBe(before);
+    expect(await extractionCount(other)).toBe(0);
+  });
+});
+
+describe('context gathering', () => {
+  it('issues the same number of queries whatever the number of past encounters', async () => {
+    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    const counts: number[] = [];
+    for (const size of [2, 30]) {
+      const user = await newUser(`pool-${size}`);
+      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(mesh.client, mesh.client.importEncounters, {
+        userId: user,
+        encounters: train.slice(0, size).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.9 })),
+      });
+      const before = queries;
+      const gathered = await call(context, context.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: 'k' });
+      counts.push(queries - before);
+      expect(gathered.candidateCount).toBe(size);
+    }
+    context.close();
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[1]).toBe(counts[0]);
+  });
+});
