@@ -18,9 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { ContextExample } from "../../common/v1/context.js";
-import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from "../../common/v1/result.js";
-import { Sop } from "../../common/v1/sop.js";
+import { ContextExample, EvaluationScores, Sop, SopEvaluation, SopResult, TokenUsage } from "../../common/v1/common.js";
 
 export const protobufPackage = "clinote.extraction.v1";
 

@@ -24,10 +24,14 @@ import {
   ContextStopReason,
   contextStopReasonFromJSON,
   contextStopReasonToJSON,
+  EvaluationScores,
   PhaseTiming,
-} from "../../common/v1/context.js";
-import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from "../../common/v1/result.js";
-import { Sop, SopSection } from "../../common/v1/sop.js";
+  Sop,
+  SopEvaluation,
+  SopResult,
+  SopSection,
+  TokenUsage,
+} from "../../common/v1/common.js";
 
 export const protobufPackage = "clinote.gateway.v1";
 

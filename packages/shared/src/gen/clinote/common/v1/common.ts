@@ -2,14 +2,79 @@
 // versions:
 //   protoc-gen-ts_proto  v2.18.0
 //   protoc               unknown
-// source: clinote/common/v1/result.proto
+// source: clinote/common/v1/common.proto
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "clinote.common.v1";
 
-export const protobufFileName = "clinote/common/v1/result.proto";
+export const protobufFileName = "clinote/common/v1/common.proto";
+
+/** FieldType is the shape of one value a SOP asks for. */
+export enum FieldType {
+  FIELD_TYPE_UNSPECIFIED = 0,
+  FIELD_TYPE_TEXT = 1,
+  FIELD_TYPE_LIST = 2,
+  FIELD_TYPE_NUMBER = 3,
+  FIELD_TYPE_DATE = 4,
+  FIELD_TYPE_ENUM = 5,
+  FIELD_TYPE_CODED = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function fieldTypeFromJSON(object: any): FieldType {
+  switch (object) {
+    case 0:
+    case "FIELD_TYPE_UNSPECIFIED":
+      return FieldType.FIELD_TYPE_UNSPECIFIED;
+    case 1:
+    case "FIELD_TYPE_TEXT":
+      return FieldType.FIELD_TYPE_TEXT;
+    case 2:
+    case "FIELD_TYPE_LIST":
+      return FieldType.FIELD_TYPE_LIST;
+    case 3:
+    case "FIELD_TYPE_NUMBER":
+      return FieldType.FIELD_TYPE_NUMBER;
+    case 4:
+    case "FIELD_TYPE_DATE":
+      return FieldType.FIELD_TYPE_DATE;
+    case 5:
+    case "FIELD_TYPE_ENUM":
+      return FieldType.FIELD_TYPE_ENUM;
+    case 6:
+    case "FIELD_TYPE_CODED":
+      return FieldType.FIELD_TYPE_CODED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FieldType.UNRECOGNIZED;
+  }
+}
+
+export function fieldTypeToJSON(object: FieldType): string {
+  switch (object) {
+    case FieldType.FIELD_TYPE_UNSPECIFIED:
+      return "FIELD_TYPE_UNSPECIFIED";
+    case FieldType.FIELD_TYPE_TEXT:
+      return "FIELD_TYPE_TEXT";
+    case FieldType.FIELD_TYPE_LIST:
+      return "FIELD_TYPE_LIST";
+    case FieldType.FIELD_TYPE_NUMBER:
+      return "FIELD_TYPE_NUMBER";
+    case FieldType.FIELD_TYPE_DATE:
+      return "FIELD_TYPE_DATE";
+    case FieldType.FIELD_TYPE_ENUM:
+      return "FIELD_TYPE_ENUM";
+    case FieldType.FIELD_TYPE_CODED:
+      return "FIELD_TYPE_CODED";
+    case FieldType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** Certainty of a clinical finding (NegEx/ConText). */
 export enum Certainty {
@@ -137,6 +202,106 @@ export function experiencerToJSON(object: Experiencer): string {
   }
 }
 
+/** ContextStopReason says why selection stopped adding encounters. */
+export enum ContextStopReason {
+  CONTEXT_STOP_REASON_UNSPECIFIED = 0,
+  CONTEXT_STOP_REASON_NO_CANDIDATES = 1,
+  CONTEXT_STOP_REASON_COVERAGE_REACHED = 2,
+  CONTEXT_STOP_REASON_SCORE_FLOOR = 3,
+  CONTEXT_STOP_REASON_TOKEN_BUDGET = 4,
+  CONTEXT_STOP_REASON_MAX_EXAMPLES = 5,
+  CONTEXT_STOP_REASON_CANDIDATES_EXHAUSTED = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function contextStopReasonFromJSON(object: any): ContextStopReason {
+  switch (object) {
+    case 0:
+    case "CONTEXT_STOP_REASON_UNSPECIFIED":
+      return ContextStopReason.CONTEXT_STOP_REASON_UNSPECIFIED;
+    case 1:
+    case "CONTEXT_STOP_REASON_NO_CANDIDATES":
+      return ContextStopReason.CONTEXT_STOP_REASON_NO_CANDIDATES;
+    case 2:
+    case "CONTEXT_STOP_REASON_COVERAGE_REACHED":
+      return ContextStopReason.CONTEXT_STOP_REASON_COVERAGE_REACHED;
+    case 3:
+    case "CONTEXT_STOP_REASON_SCORE_FLOOR":
+      return ContextStopReason.CONTEXT_STOP_REASON_SCORE_FLOOR;
+    case 4:
+    case "CONTEXT_STOP_REASON_TOKEN_BUDGET":
+      return ContextStopReason.CONTEXT_STOP_REASON_TOKEN_BUDGET;
+    case 5:
+    case "CONTEXT_STOP_REASON_MAX_EXAMPLES":
+      return ContextStopReason.CONTEXT_STOP_REASON_MAX_EXAMPLES;
+    case 6:
+    case "CONTEXT_STOP_REASON_CANDIDATES_EXHAUSTED":
+      return ContextStopReason.CONTEXT_STOP_REASON_CANDIDATES_EXHAUSTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ContextStopReason.UNRECOGNIZED;
+  }
+}
+
+export function contextStopReasonToJSON(object: ContextStopReason): string {
+  switch (object) {
+    case ContextStopReason.CONTEXT_STOP_REASON_UNSPECIFIED:
+      return "CONTEXT_STOP_REASON_UNSPECIFIED";
+    case ContextStopReason.CONTEXT_STOP_REASON_NO_CANDIDATES:
+      return "CONTEXT_STOP_REASON_NO_CANDIDATES";
+    case ContextStopReason.CONTEXT_STOP_REASON_COVERAGE_REACHED:
+      return "CONTEXT_STOP_REASON_COVERAGE_REACHED";
+    case ContextStopReason.CONTEXT_STOP_REASON_SCORE_FLOOR:
+      return "CONTEXT_STOP_REASON_SCORE_FLOOR";
+    case ContextStopReason.CONTEXT_STOP_REASON_TOKEN_BUDGET:
+      return "CONTEXT_STOP_REASON_TOKEN_BUDGET";
+    case ContextStopReason.CONTEXT_STOP_REASON_MAX_EXAMPLES:
+      return "CONTEXT_STOP_REASON_MAX_EXAMPLES";
+    case ContextStopReason.CONTEXT_STOP_REASON_CANDIDATES_EXHAUSTED:
+      return "CONTEXT_STOP_REASON_CANDIDATES_EXHAUSTED";
+    case ContextStopReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** SopField is one value to extract. */
+export interface SopField {
+  /** Stable key inside the section, lower_snake_case. */
+  key: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  instructions: string;
+  /** Allowed values for FIELD_TYPE_ENUM. */
+  enumValues: string[];
+  /** Expected unit for FIELD_TYPE_NUMBER (for example "mg"). */
+  unit: string;
+  /** Code system for FIELD_TYPE_CODED (for example "ICD-10-CM"). */
+  codeSystem: string;
+}
+
+/** SopSection is an ordered part of the note. */
+export interface SopSection {
+  key: string;
+  title: string;
+  instructions: string;
+  fields: SopField[];
+}
+
+/** Sop is a clinician's extraction template. Every change creates a new version. */
+export interface Sop {
+  id: string;
+  userId: string;
+  name: string;
+  version: number;
+  active: boolean;
+  sections: SopSection[];
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+}
+
 /** Assertion attributes of one extracted value. */
 export interface Assertion {
   certainty: Certainty;
@@ -221,6 +386,496 @@ export interface TokenUsage {
   costUsd: number;
   model: string;
 }
+
+/** ContextChoice explains why a past encounter was chosen as context. */
+export interface ContextChoice {
+  encounterId: string;
+  score: number;
+  similarity: number;
+  medicalRelevance: number;
+  extractionQuality: number;
+  contextCompleteness: number;
+  tokens: number;
+}
+
+/** ContextExample is a chosen past encounter, given to the extractor as a few-shot example. */
+export interface ContextExample {
+  encounterId: string;
+  transcript: string;
+  note: string;
+}
+
+/** PhaseTiming is the duration of one pipeline phase. */
+export interface PhaseTiming {
+  phase: string;
+  durationMs: number;
+}
+
+function createBaseSopField(): SopField {
+  return { key: "", label: "", type: 0, required: false, instructions: "", enumValues: [], unit: "", codeSystem: "" };
+}
+
+export const SopField: MessageFns<SopField> = {
+  encode(message: SopField, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.required !== false) {
+      writer.uint32(32).bool(message.required);
+    }
+    if (message.instructions !== "") {
+      writer.uint32(42).string(message.instructions);
+    }
+    for (const v of message.enumValues) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.unit !== "") {
+      writer.uint32(58).string(message.unit);
+    }
+    if (message.codeSystem !== "") {
+      writer.uint32(66).string(message.codeSystem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SopField {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSopField();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.instructions = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.enumValues.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.codeSystem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SopField {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      type: isSet(object.type) ? fieldTypeFromJSON(object.type) : 0,
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      instructions: isSet(object.instructions) ? globalThis.String(object.instructions) : "",
+      enumValues: globalThis.Array.isArray(object?.enumValues)
+        ? object.enumValues.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.enum_values)
+        ? object.enum_values.map((e: any) => globalThis.String(e))
+        : [],
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+      codeSystem: isSet(object.codeSystem)
+        ? globalThis.String(object.codeSystem)
+        : isSet(object.code_system)
+        ? globalThis.String(object.code_system)
+        : "",
+    };
+  },
+
+  toJSON(message: SopField): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.type !== 0) {
+      obj.type = fieldTypeToJSON(message.type);
+    }
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    if (message.instructions !== "") {
+      obj.instructions = message.instructions;
+    }
+    if (message.enumValues?.length) {
+      obj.enumValues = message.enumValues;
+    }
+    if (message.unit !== "") {
+      obj.unit = message.unit;
+    }
+    if (message.codeSystem !== "") {
+      obj.codeSystem = message.codeSystem;
+    }
+    return obj;
+  },
+};
+
+function createBaseSopSection(): SopSection {
+  return { key: "", title: "", instructions: "", fields: [] };
+}
+
+export const SopSection: MessageFns<SopSection> = {
+  encode(message: SopSection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.instructions !== "") {
+      writer.uint32(26).string(message.instructions);
+    }
+    for (const v of message.fields) {
+      SopField.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SopSection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSopSection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instructions = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fields.push(SopField.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SopSection {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      instructions: isSet(object.instructions) ? globalThis.String(object.instructions) : "",
+      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => SopField.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SopSection): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.instructions !== "") {
+      obj.instructions = message.instructions;
+    }
+    if (message.fields?.length) {
+      obj.fields = message.fields.map((e) => SopField.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseSop(): Sop {
+  return {
+    id: "",
+    userId: "",
+    name: "",
+    version: 0,
+    active: false,
+    sections: [],
+    createdAt: undefined,
+    updatedAt: undefined,
+  };
+}
+
+export const Sop: MessageFns<Sop> = {
+  encode(message: Sop, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(32).int32(message.version);
+    }
+    if (message.active !== false) {
+      writer.uint32(40).bool(message.active);
+    }
+    for (const v of message.sections) {
+      SopSection.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(58).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Sop {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSop();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sections.push(SopSection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Sop {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+      sections: globalThis.Array.isArray(object?.sections)
+        ? object.sections.map((e: any) => SopSection.fromJSON(e))
+        : [],
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Sop): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    if (message.sections?.length) {
+      obj.sections = message.sections.map((e) => SopSection.toJSON(e));
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+};
 
 function createBaseAssertion(): Assertion {
   return { certainty: 0, temporality: 0, experiencer: 0 };
@@ -1221,8 +1876,377 @@ export const TokenUsage: MessageFns<TokenUsage> = {
   },
 };
 
+function createBaseContextChoice(): ContextChoice {
+  return {
+    encounterId: "",
+    score: 0,
+    similarity: 0,
+    medicalRelevance: 0,
+    extractionQuality: 0,
+    contextCompleteness: 0,
+    tokens: 0,
+  };
+}
+
+export const ContextChoice: MessageFns<ContextChoice> = {
+  encode(message: ContextChoice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.encounterId !== "") {
+      writer.uint32(10).string(message.encounterId);
+    }
+    if (message.score !== 0) {
+      writer.uint32(17).double(message.score);
+    }
+    if (message.similarity !== 0) {
+      writer.uint32(25).double(message.similarity);
+    }
+    if (message.medicalRelevance !== 0) {
+      writer.uint32(33).double(message.medicalRelevance);
+    }
+    if (message.extractionQuality !== 0) {
+      writer.uint32(41).double(message.extractionQuality);
+    }
+    if (message.contextCompleteness !== 0) {
+      writer.uint32(49).double(message.contextCompleteness);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(56).int32(message.tokens);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextChoice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextChoice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.encounterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.similarity = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.medicalRelevance = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.extractionQuality = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.contextCompleteness = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tokens = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContextChoice {
+    return {
+      encounterId: isSet(object.encounterId)
+        ? globalThis.String(object.encounterId)
+        : isSet(object.encounter_id)
+        ? globalThis.String(object.encounter_id)
+        : "",
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      similarity: isSet(object.similarity) ? globalThis.Number(object.similarity) : 0,
+      medicalRelevance: isSet(object.medicalRelevance)
+        ? globalThis.Number(object.medicalRelevance)
+        : isSet(object.medical_relevance)
+        ? globalThis.Number(object.medical_relevance)
+        : 0,
+      extractionQuality: isSet(object.extractionQuality)
+        ? globalThis.Number(object.extractionQuality)
+        : isSet(object.extraction_quality)
+        ? globalThis.Number(object.extraction_quality)
+        : 0,
+      contextCompleteness: isSet(object.contextCompleteness)
+        ? globalThis.Number(object.contextCompleteness)
+        : isSet(object.context_completeness)
+        ? globalThis.Number(object.context_completeness)
+        : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+    };
+  },
+
+  toJSON(message: ContextChoice): unknown {
+    const obj: any = {};
+    if (message.encounterId !== "") {
+      obj.encounterId = message.encounterId;
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.similarity !== 0) {
+      obj.similarity = floatToJson(message.similarity);
+    }
+    if (message.medicalRelevance !== 0) {
+      obj.medicalRelevance = floatToJson(message.medicalRelevance);
+    }
+    if (message.extractionQuality !== 0) {
+      obj.extractionQuality = floatToJson(message.extractionQuality);
+    }
+    if (message.contextCompleteness !== 0) {
+      obj.contextCompleteness = floatToJson(message.contextCompleteness);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    return obj;
+  },
+};
+
+function createBaseContextExample(): ContextExample {
+  return { encounterId: "", transcript: "", note: "" };
+}
+
+export const ContextExample: MessageFns<ContextExample> = {
+  encode(message: ContextExample, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.encounterId !== "") {
+      writer.uint32(10).string(message.encounterId);
+    }
+    if (message.transcript !== "") {
+      writer.uint32(18).string(message.transcript);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextExample {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextExample();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.encounterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.transcript = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContextExample {
+    return {
+      encounterId: isSet(object.encounterId)
+        ? globalThis.String(object.encounterId)
+        : isSet(object.encounter_id)
+        ? globalThis.String(object.encounter_id)
+        : "",
+      transcript: isSet(object.transcript) ? globalThis.String(object.transcript) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ContextExample): unknown {
+    const obj: any = {};
+    if (message.encounterId !== "") {
+      obj.encounterId = message.encounterId;
+    }
+    if (message.transcript !== "") {
+      obj.transcript = message.transcript;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+};
+
+function createBasePhaseTiming(): PhaseTiming {
+  return { phase: "", durationMs: 0 };
+}
+
+export const PhaseTiming: MessageFns<PhaseTiming> = {
+  encode(message: PhaseTiming, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(17).double(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PhaseTiming {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePhaseTiming();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.durationMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PhaseTiming {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: PhaseTiming): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = floatToJson(message.durationMs);
+    }
+    return obj;
+  },
+};
+
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
 }
 
 function isSet(value: any): boolean {
