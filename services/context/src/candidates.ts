@@ -32,10 +32,11 @@ export function importedNoteQuality(transcript: string, note: string): number {
 export interface CandidateRow {
   id: string;
   quality_score: number;
-  concept_ids: number[];
-  filled_sections: string[];
+  concept_ids: number[] | string;
+  filled_sections: string[] | string;
   token_count: number;
-  created_at: Date;
+  /** The ORM's driver hands timestamps back as strings. */
+  created_at: Date | string;
   vector: Buffer;
 }
 
@@ -44,9 +45,9 @@ export function candidateFromRow(row: CandidateRow): CandidateRecord {
     id: row.id,
     embedding: unpackVector(row.vector),
     qualityScore: row.quality_score,
-    conceptIds: row.concept_ids,
-    filledSections: row.filled_sections,
+    conceptIds: typeof row.concept_ids === 'string' ? (JSON.parse(row.concept_ids) as number[]) : row.concept_ids,
+    filledSections: typeof row.filled_sections === 'string' ? (JSON.parse(row.filled_sections) as string[]) : row.filled_sections,
     tokenCount: row.token_count,
-    createdAt: row.created_at,
+    createdAt: new Date(row.created_at),
   };
 }

@@ -17,11 +17,11 @@ export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
     unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
   return {
     ...base,
+    contract: 'context',
     readiness: () => databaseReachable(deps.orm),
     bindings: [
       {
         name: 'clinote.context.v1.ContextService',
-        protoFile: 'clinote/context/v1/context.proto',
         definition: ContextServiceService,
         implementation: {
           createSop: bind('CreateSop', createSop),

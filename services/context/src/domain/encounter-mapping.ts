@@ -1,5 +1,5 @@
-import { ContextChoice, PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/context.js';
-import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/result.js';
+import { ContextChoice, PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { Encounter } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { ValidationError } from '@clinote/shared/errors.js';
 import type { EncounterEntity } from '../entities/encounter.js';

@@ -1,4 +1,4 @@
-import { FieldType, type Sop, type SopSection } from '@clinote/shared/gen/clinote/common/v1/sop.js';
+import { FieldType, type Sop, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { SopEntity } from '../entities/sop.js';
 

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { SopSection } from '@clinote/shared/gen/clinote/common/v1/sop.js';
+import type { SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 
 export interface SopEntity {
   id: string;

@@ -1,5 +1,5 @@
 import type { GatherContextRequest, GatherContextResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import type { Sop } from '@clinote/shared/gen/clinote/common/v1/sop.js';
+import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import {
   FailedPreconditionError,
   NotFoundError,

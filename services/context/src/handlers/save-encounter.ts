@@ -52,6 +52,8 @@ export async function saveEncounter(
         tokenCount: features.tokenCount,
         createdAt: new Date(),
       });
+      // The embedding row references the encounter row: flush that first, in the same transaction.
+      await tx.flush();
       tx.create(EncounterEmbeddingSchema, {
         encounterId: id,
         model: req.embeddingModel,

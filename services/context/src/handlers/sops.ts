@@ -19,20 +19,23 @@ import type { ContextDeps } from '../deps.js';
 export async function createSop(deps: ContextDeps, req: CreateSopRequest, _ctx: CallContext): Promise<CreateSopResponse> {
   requireUuids({ user_id: req.userId });
   validateSopDefinition(req.name, req.sections);
-  const em = deps.orm.em;
   const now = new Date();
-  const sop = em.create(SopSchema, {
-    id: randomUUID(),
-    userId: req.userId,
-    name: req.name.trim(),
-    version: 1,
-    isActive: true,
-    sections: req.sections,
-    createdAt: now,
-    updatedAt: now,
+  const sop = await deps.orm.em.transactional(async (em) => {
+    const created = em.create(SopSchema, {
+      id: randomUUID(),
+      userId: req.userId,
+      name: req.name.trim(),
+      version: 1,
+      isActive: true,
+      sections: req.sections,
+      createdAt: now,
+      updatedAt: now,
+    });
+    // The version row references the SOP row: flush the SOP first, in the same transaction.
+    await em.flush();
+    em.create(SopVersionSchema, { sopId: created.id, version: 1, name: created.name, sections: created.sections, createdAt: now });
+    return created;
   });
-  em.create(SopVersionSchema, { sopId: sop.id, version: 1, name: sop.name, sections: sop.sections, createdAt: now });
-  await em.flush();
   return { sop: sopFromEntity(sop) };
 }
 
