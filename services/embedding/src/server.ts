@@ -13,11 +13,11 @@ export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
     unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
   return {
     ...base,
+    contract: 'embedding',
     readiness: () => databaseReachable(deps.orm),
     bindings: [
       {
         name: 'clinote.embedding.v1.EmbeddingService',
-        protoFile: 'clinote/embedding/v1/embedding.proto',
         definition: EmbeddingServiceService,
         implementation: { embedBatch: bind('EmbedBatch', embedBatch), getCacheStats: bind('GetCacheStats', getCacheStats) },
       },

@@ -1,0 +1,4 @@
+import { Migration20261125000000 } from './Migration20261125000000.js';
+
+/** Every migration of the embedding service, in order, for `migrations: { migrationsList }`. */
+export const embeddingMigrations = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];
