@@ -13,11 +13,11 @@ export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
     unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
   return {
     ...base,
+    contract: 'extraction',
     readiness: () => databaseReachable(deps.orm),
     bindings: [
       {
         name: 'clinote.extraction.v1.ExtractionService',
-        protoFile: 'clinote/extraction/v1/extraction.proto',
         definition: ExtractionServiceService,
         implementation: { extract: bind('Extract', extract), evaluate: bind('Evaluate', evaluate) },
       },

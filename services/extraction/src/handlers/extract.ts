@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/result.js';
+import type { SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
+import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
+import { numericSupport } from '@clinote/shared/numeric-support.js';
+import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { extractOffline, OfflineExtractor } from './offline-extractor.js';
+
+const sop = (sections: Sop['sections']): Sop => ({ id: 'sop-1', userId: 'u-1', name: 'test', version: 3, active: true, sections });
+
+const transcript = [
+  '[doctor] hi , anna . so what brings you in today ?',
+  "[patient] my left knee has been hurting for about two weeks since i fell skiing .",
+  '[doctor] any fever or chills ?',
+  '[patient] no .',
+  "[patient] i take ibuprofen two hundred milligrams for the pain . i'm allergic to penicillin .",
+  '[doctor] your blood pressure today is one twenty over eighty . your heart rate is seventy two .',
+  '[doctor] on physical examination of the left knee , there is tenderness over the medial joint line .',
+  '[doctor] your x-ray shows no fracture .',
+  "[doctor] for your left knee strain , i'm going to go ahead and recommend ice and rest , and we will see you back in two weeks .",
+].join('\n');
+
+// A past patient's note: its facts (right hip, 40 mg lisinopril, diabetes) must never leak.
+const pastNote = [
+  'CHIEF COMPLAINT', '', 'Right hip pain.', '',
+  'HISTORY OF PRESENT ILLNESS', '', 'The patient reports right hip pain for 3 months. She takes lisinopril 40 mg daily for diabetes.', '',
+  'ASSESSMENT AND PLAN', '', 'Knee strain.', '• Medical Treatment: Ice and rest.', '',
+  'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.',
+].join('\n');
+const examples = [{ encounterId: 'past-1', transcript: 'irrelevant', note: pastNote }];
+
+describe('extractOffline', () => {
+  it('fills ACI-Bench sections with values grounded in the transcript', () => {
+    const result = extractOffline({ transcript, sop: sop(ACI_BENCH_SECTIONS), examples });
+    expect(result.sopId).toBe('sop-1');
+    expect(result.sopVersion).toBe(3);
+    const filled = result.sections.flatMap((s) => s.fields).filter((f) => f.text);
+    expect(filled.length).toBeGreaterThan(0);
+    for (const f of filled) {
+      expect(f.grounded).toBe(true);
+      expect(f.evidence.length).toBeGreaterThan(0);
+      for (const e of f.evidence) {
+        expect(e.start).toBeGreaterThanOrEqual(0);
+        expect(e.end).toBeLessThanOrEqual(transcript.length);
+        expect(e.start).toBeLessThan(e.end);
+      }
+    }
+    expect(result.renderedNote).toMatch(/^[A-Z ]+\n\n/);
+  });
+
+  it('reuses only what the transcript supports from a past note', () => {
+    const note = extractOffline({ transcript, sop: sop(ACI_BENCH_SECTIONS), examples }).renderedNote;
+    expect(note).not.toMatch(/hip|lisinopril|diabetes|\b40\b|3 months/i);
+    expect(numericSupport(note, transcript).rate).toBe(1);
+  });
+
+  it("never carries a past patient's sex, name or problem numbering into the note", () => {
+    const male = [
+      '[doctor] so mister jones is a 61 year old male here for his diabetes',
+      "[doctor] how's your diet been going",
+      "[patient] i've been doing pretty good with my diet",
+      '[doctor] any fever or chills',
+      '[patient] no',
+      '[doctor] on your lung exam your lungs are clear to auscultation bilaterally',
+    ].join('\n');
+    const femaleNote = [
+      'HISTORY OF PRESENT ILLNESS', '', 'Ms. Mitchell has been doing pretty good with her diet. She has been doing pretty good with her diet.', '',
+      'ASSESSMENT AND PLAN', '', '2.', 'Diabetes.', '',
+    ].join('\n');
+    const result = extractOffline({ transcript: male, sop: sop(ACI_BENCH_SECTIONS), examples: [{ encounterId: 'past-2', transcript: '', note: femaleNote }] });
+    const note = result.renderedNote;
+    expect(note).toMatch(/He has been doing pretty good with his diet/);
+    expect(note).not.toMatch(/\b(she|her|ms|mitchell)\b/i);
+    expect(note).not.toMatch(/^2\.$/m);
+    expect(note).toMatch(/• Constitutional: Denies fever and chills\./);
+    expect(note).toMatch(/• Respiratory: .*lungs are clear/);
+    // Spoken questions without question marks are not note statements.
+    expect(note).not.toMatch(/how's|diet been going/i);
+    for (const f of result.sections.flatMap((s) => s.fields).filter((f) => f.text)) expect(f.grounded).toBe(true);
+  });
+
+  it('fills typed SOAP fields: medications, allergies, vitals', () => {
+    const result = extractOffline({ transcript, sop: sop(SOAP_NOTE_SECTIONS), examples: [] });
+    const field = (key: string) => result.sections.flatMap((s) => s.fields).find((f) => f.key === key)!;
+    expect(field('medications').items.join(' ')).toMatch(/ibuprofen 200 mg/i);
+    expect(field('allergies').items.join(' ')).toMatch(/penicillin/);
+    expect(field('blood_pressure').text).toMatch(/120\/80/);
+    expect(field('heart_rate').number).toBe(72);
+    expect(field('heart_rate').grounded).toBe(true);
+    expect(result.renderedNote).toMatch(/^SUBJECTIVE\n\n/);
+  });
+
+  it('extracts a full ACI-Bench encounter well within 200 ms', async () => {
+    const [encounter] = loadAciBench('valid');
+    const extractor = new OfflineExtractor();
+    extractOffline({ transcript: encounter!.src, sop: sop(ACI_BENCH_SECTIONS), examples: [] }); // warm the model
+    const t0 = performance.now();
+    const { result, usage } = await extractor.extract({ transcript: encounter!.src, sop: sop(ACI_BENCH_SECTIONS), examples }, {});
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(usage).toEqual([]);
+    expect(result.renderedNote.length).toBeGreaterThan(200);
+    expect(extractor.name).toBe('offline');
+  });
+
+  it('honours an aborted call', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(new OfflineExtractor().extract({ transcript, sop: sop(ACI_BENCH_SECTIONS), examples }, { signal: controller.signal })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,181 @@
+import { digitiseNumbers } from './numbers.js';
+import type { Speaker } from './transcript.js';
+
+/** Third-person pronouns for the patient, picked from how the transcript talks about them. */
+export interface PatientPronouns {
+  subject: string;
+  object: string;
+  possessive: string;
+}
+
+const SHE: PatientPronouns = { subject: 'she', object: 'her', possessive: 'her' };
+const HE: PatientPronouns = { subject: 'he', object: 'him', possessive: 'his' };
+const THEY: PatientPronouns = { subject: 'the patient', object: 'the patient', possessive: "the patient's" };
+
+export function patientPronouns(transcript: string): PatientPronouns {
+  const t = transcript.toLowerCase();
+  // A dictated "<age> year old male" or a title settles it; pronoun counts are the fallback.
+  const stated = t.match(/\byear[ -]old (male|man|gentleman|boy|female|woman|lady|girl)\b/)?.[1];
+  if (stated) return /^(male|man|gentleman|boy)$/.test(stated) ? HE : SHE;
+  const count = (re: RegExp): number => t.match(re)?.length ?? 0;
+  const titles = count(/\b(mrs|ms|miss)\b/g) - count(/\b(mr|mister)\b/g);
+  if (titles !== 0) return titles > 0 ? SHE : HE;
+  const female = count(/\b(she|her|hers|female|woman|lady|mrs|ms|miss)\b/g);
+  const male = count(/\b(he|him|his|male|man|gentleman|mr)\b/g);
+  if (female > male * 1.5 && female >= 2) return SHE;
+  if (male > female * 1.5 && male >= 2) return HE;
+  return THEY;
+}
+
+// Discourse fillers that never carry clinical content.
+const FILLERS = [
+  /\b(?:um+|uh+|uh-huh|mm-hmm|mhm|hmm+|ah|er)\b[,.]?/gi,
+  /\b(?:you know|i mean|kind of|sort of|you see)\b,?/gi,
+  /\b(?:okay|ok|alright|all right)\b[,.]?/gi,
+  /^\s*(?:so|well|and|but|yeah|yes|oh|now|great|good|perfect|wow)\b[, ]*/i,
+];
+
+function firstPerson(text: string, p: PatientPronouns): string {
+  const s = p.subject;
+  return text
+    .replace(/\bi'm\b|\bi am\b/g, `${s} is`)
+    .replace(/\bi've\b/g, `${s} has`)
+    .replace(/\bi have\b/g, `${s} has`)
+    .replace(/\bi'd\b/g, `${s} would`)
+    .replace(/\bi'll\b/g, `${s} will`)
+    .replace(/\bi was\b/g, `${s} was`)
+    .replace(/\bi\b/g, s)
+    .replace(/\bmy\b/g, p.possessive)
+    .replace(/\bmyself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
+    .replace(/\bme\b/g, p.object);
+}
+
+function secondPerson(text: string, p: PatientPronouns): string {
+  const s = p.subject;
+  return text
+    .replace(/\byou're\b|\byou are\b/g, `${s} is`)
+    .replace(/\byou've\b|\byou have\b/g, `${s} has`)
+    .replace(/\byou'd\b/g, `${s} would`)
+    .replace(/\byou'll\b/g, `${s} will`)
+    .replace(/\byou were\b/g, `${s} was`)
+    .replace(/\byour\b/g, p.possessive)
+    .replace(/\byourself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
+    .replace(/\b(to|for|with|give|tell|see|send|call|let|get|help|at|on|about) you\b/g, `$1 ${p.object}`)
+    .replace(/\byou\b/g, s);
+}
+
+/**
+ * Rewrites one transcript sentence as note prose: fillers and stutters out, the patient in the
+ * third person, spoken numbers as digits, note punctuation. Never adds facts: every content word
+ * comes from the sentence itself.
+ */
+export function normaliseSentence(text: string, speaker: Speaker, pronouns: PatientPronouns): string {
+  let t = ` ${text.toLowerCase()} `;
+  for (let k = 0; k < 2; k++) for (const re of FILLERS) t = t.replace(re, ' ');
+  // Stutters: "i , i" / "the the" / "he was he was".
+  t = t.replace(/\b(\w+(?:'\w+)? \w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+  t = t.replace(/\b(\w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+  t = t.replace(/\s+/g, ' ');
+  if (speaker === 'doctor') t = planPhrasing(t);
+  t = speaker === 'doctor' ? secondPerson(t, pronouns) : firstPerson(t, pronouns);
+  t = agreeVerbs(t);
+  t = digitiseNumbers(t.trim());
+  t = t
+    .replace(/\s+([,.?!;:%])/g, '$1')
+    .replace(/([,.?!])(?:\s*[,.])+/g, '$1')
+    .replace(/^[,.\s-]+/, '')
+    .replace(/[-\s,]+$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!t) return '';
+  if (!/[.?!]$/.test(t)) t += '.';
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+const QUESTION_LEAD =
+  /^(?:and |so |now |okay |um |uh |,\s*)*(?:have you (?:had|noticed|experienced|been having|felt)|do you (?:have|feel|get|notice)|are you (?:having|experiencing|feeling)|did you (?:have|notice|feel|get)|any (?:other )?|is there any|has there been any)\s*/;
+const NO_ANSWER = /^(?:no|nope|not really|nah|never|none|i don't|i haven't|i didn't|not that i)\b/;
+const YES_ANSWER = /^(?:yes|yeah|yep|uh-huh|mm-hmm|i do|i have|a little|sometimes)\b/;
+
+/** Whether a patient's reply to a yes/no question says yes, no, or neither. */
+export function answerPolarity(answer: string): 'yes' | 'no' | undefined {
+  const a = answer
+    .toLowerCase()
+    .replace(/^(?:(?:um|uh|well|oh|so|and|,)\s+)*/, '')
+    .trim();
+  return NO_ANSWER.test(a) ? 'no' : YES_ANSWER.test(a) ? 'yes' : undefined;
+}
+
+/**
+ * A clinician's yes/no symptom question and the patient's short answer, as one note statement:
+ * "any chest pain ?" + "no ." → "Denies chest pain." Returns undefined when either side is not of that shape.
+ */
+export function answeredQuestion(question: string, answer: string): string | undefined {
+  const q = question.toLowerCase().replace(/\s*\?\s*$/, '').trim();
+  const lead = q.match(QUESTION_LEAD);
+  if (!lead) return undefined;
+  const topic = q.slice(lead[0].length).replace(/\s+,/g, ',').replace(/^any\s+/, '').trim();
+  if (!topic || topic.split(' ').length > 10 || /\b(you|your|i|we)\b/.test(topic)) return undefined;
+  const polarity = answerPolarity(answer);
+  const verb = polarity === 'no' ? 'Denies' : polarity === 'yes' ? 'Reports' : undefined;
+  return verb ? `${verb} ${digitiseNumbers(topic)}.` : undefined;
+}
+
+/** Clinician first-person plans as note phrasing: "i want to go ahead and order" → "we will order". */
+export function planPhrasing(text: string): string {
+  return text
+    .replace(/\b(?:i(?:'m| am) going to|i wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
+    .replace(/\b(?:i think|i believe|it sounds like|it looks like)\s+/gi, '')
+    // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.
+    .replace(/\bhey\s*,?\s*dragon\b\s*,?\s*/gi, '')
+    .replace(/^\s*(?:,\s*)?show me (?:the |his |her |your )?[^.]*[.,]?/gi, '')
+    .replace(/\b(?:finalize the note|end of dictation)\b[.,]?/gi, '');
+}
+
+// Base verbs that need the third-person -s once "i"/"you" became "he"/"she"/"the patient".
+const BASE_VERBS = (
+  'feel think take get need want like know notice say try use work see hurt eat drink walk sleep live smoke exercise play run ' +
+  'wake remember recall experience deal struggle check drive keep continue stay wear mean seem tend start stop'
+).split(' ');
+const VERB_S: Record<string, string> = { have: 'has', do: 'does', "don't": "doesn't", are: 'is', were: 'was', go: 'goes', try: 'tries' };
+for (const v of BASE_VERBS) VERB_S[v] ??= `${v}s`;
+
+/** Subject-verb agreement after the person change: "he feel" → "he feels", "she have" → "she has". */
+export function agreeVerbs(text: string): string {
+  return text.replace(/\b(he|she|the patient)( (?:also |still |just |really |usually |never |always |often |sometimes )?)([a-z']+)\b/g, (all, subject: string, adv: string, verb: string) => {
+    const s = VERB_S[verb];
+    return s ? `${subject}${adv}${s}` : all;
+  });
+}
+
+// A spoken question without its question mark (unpunctuated transcripts).
+const QUESTION_START =
+  /^(?:(?:so|and|okay|ok|um|uh|now|alright|but|well|,)\s+)*(?:do|does|did|have|has|are|is|was|were|can|could|would|will|what|what's|how|when|where|why|which|who|tell me|any)\b/;
+
+/** Whether a sentence asks rather than states (ends in "?" or opens like a question). */
+export function isQuestion(text: string): boolean {
+  const t = text.toLowerCase().trim();
+  return /\?\s*$/.test(t) || QUESTION_START.test(t);
+}
+
+const PRONOUN_SWAP: Record<string, Record<string, string>> = {
+  she: { she: 'she', he: 'she', his: 'her', him: 'her', himself: 'herself', mr: 'ms', mrs: 'mrs', ms: 'ms', male: 'male', gentleman: 'woman' },
+  he: { she: 'he', he: 'he', her: 'his', hers: 'his', herself: 'himself', mrs: 'mr', ms: 'mr', mr: 'mr' },
+  'the patient': { she: 'the patient', he: 'the patient', her: "the patient's", his: "the patient's", him: 'the patient', herself: 'themselves', himself: 'themselves' },
+};
+
+/**
+ * A past note's sentence with this patient's pronouns and titles, so a reused phrasing never
+ * carries another patient's sex. "her" before a word becomes "his", otherwise "him".
+ */
+export function withPronouns(text: string, p: PatientPronouns): string {
+  const swap = PRONOUN_SWAP[p.subject]!;
+  return text.replace(/\b(she|he|her|hers|his|him|herself|himself|mrs|mr|ms)\b(\.?)(\s+[a-z]*)?/gi, (all, word: string, dot: string, next: string | undefined) => {
+    const lower = word.toLowerCase();
+    let out = swap[lower];
+    if (p.subject === 'he' && lower === 'her') out = next && /^\s+[a-z]/.test(next) && !/^\s+(and|or|to|that|with|for|about|at|in|on)$/.test(next) ? 'his' : 'him';
+    if (!out) return all;
+    if (word[0] === word[0]!.toUpperCase()) out = out.charAt(0).toUpperCase() + out.slice(1);
+    return `${out}${dot}${next ?? ''}`;
+  });
+}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { digitiseNumbers } from './numbers.js';
+
+describe('digitiseNumbers', () => {
+  it.each([
+    ['blood pressure is one twenty over eighty', 'blood pressure is 120/80'],
+    ['twenty five milligrams daily', '25 mg daily'],
+    ['temperature ninety eight point six', 'temperature 98.6'],
+    ['two hundred fifty pounds', '250 pounds'],
+    ['forty five percent', '45%'],
+    ['no one knows', 'no one knows'],
+    ['one tablet', '1 tablet'],
+    ['sixty-five year old', '65 year old'],
+  ])('%s', (spoken, written) => expect(digitiseNumbers(spoken)).toBe(written));
+});

@@ -1,0 +1,132 @@
+import { stemmer } from 'stemmer';
+import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { extractNumbers } from '@clinote/shared/numeric-support.js';
+import type { ContextExample } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { splitNote, type NoteSection } from './sections.js';
+import type { TranscriptSentence } from './transcript.js';
+import { tokenize } from './transcript.js';
+import { digitiseNumbers } from './numbers.js';
+
+/**
+ * Words of note phrasing that state no fact about a patient ("the patient reports that ..."). A past
+ * note's sentence may be reused only when every other word it holds, every number and every negation
+ * is found in one short window of this transcript, which becomes its evidence.
+ */
+const PHRASING = new Set(
+  (
+    'a an the and or but of to in on at for with by from as is are was were be been has have had will would should can could ' +
+    'this that these those there it its he she his her him they their them patient patients reports reported report states stated ' +
+    'notes noted feels felt also currently today visit recent recently any some other well who which when while since after before ' +
+    'about over into per due we i our us me my you your continue continued will plan discussed advised recommended recommend ' +
+    'understands agrees agreement agreements medical treatment reasoning additional testing education counseling examination ' +
+    'exam history present illness review systems physical results assessment chief complaint instructions follow up'
+  ).split(' '),
+);
+
+// Polarity words: a negated template sentence needs a negation in its evidence, and the other way round.
+const NEGATION = /\b(no|not|denies|denied|deny|negative|without|none|never|nope|n't|don't|didn't|haven't|hasn't|doesn't|isn't|wasn't|can't|cannot|nothing)\b/;
+const LATERAL = /\b(left|right|bilateral|bilaterally)\b/g;
+
+function stem(t: string): string {
+  return t.length > 3 ? stemmer(t) : t;
+}
+
+/** A template sentence reused because this transcript supports all it says. */
+export interface SupportedSentence {
+  section: NoteSection;
+  text: string;
+  evidence: EvidenceSpan[];
+  /** Position in its note, to keep the note's order. */
+  order: number;
+  /** Bullet/heading lines that hold no facts ("• Medical Reasoning:"). */
+  phrasingOnly: boolean;
+}
+
+interface Window {
+  stems: Set<string>;
+  numbers: Set<string>;
+  negated: boolean;
+  laterality: Set<string>;
+  spans: EvidenceSpan[];
+  words: string;
+}
+
+function windows(sentences: TranscriptSentence[]): Window[] {
+  const out: Window[] = [];
+  for (let i = 0; i < sentences.length; i++) {
+    for (let n = 1; n <= 2 && i + n <= sentences.length; n++) {
+      const parts = sentences.slice(i, i + n);
+      const text = parts.map((p) => p.text).join(' ').toLowerCase();
+      const words = digitiseNumbers(text);
+      out.push({
+        stems: new Set(tokenize(words).map(stem)),
+        numbers: new Set(extractNumbers(text).map(String)),
+        negated: NEGATION.test(text),
+        laterality: new Set(text.match(LATERAL) ?? []),
+        spans: [{ start: parts[0]!.start, end: parts.at(-1)!.end }],
+        words,
+      });
+    }
+  }
+  return out;
+}
+
+/** Sentences of a note, each with its section and a running order. */
+function noteSentences(note: string): { section: NoteSection; text: string; order: number; label?: string }[] {
+  const out: { section: NoteSection; text: string; order: number; label?: string }[] = [];
+  for (const block of splitNote(note)) {
+    for (const raw of block.body.split('\n')) {
+      // "• Medical Reasoning: <facts>" → the fact-free label, then the facts on their own.
+      const labelled = raw.match(/^\s*((?:[•*-]\s*)?[A-Z][A-Za-z /]{2,40}:)\s+(\S.*)$/);
+      if (labelled) out.push({ section: block.section, text: labelled[1]!, order: out.length });
+      const line = labelled ? labelled[2]! : raw;
+      for (const text of line.split(/(?<=[.?!])\s+(?=[A-Z])/))
+        if (text.trim()) out.push({ section: block.section, text: text.trim(), order: out.length, ...(labelled ? { label: labelled[1]! } : {}) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The sentences of the examples' notes that this transcript supports word for word (outside note
+ * phrasing), number for number, with the same laterality and polarity. Anything else a past note
+ * says is about another patient and is dropped.
+ */
+export function supportedTemplateSentences(examples: ContextExample[], sentences: TranscriptSentence[], maxExamples = 3): SupportedSentence[] {
+  const ws = windows(sentences);
+  const seen = new Set<string>();
+  const out: SupportedSentence[] = [];
+  for (const example of examples.slice(0, maxExamples)) {
+    for (const ns of noteSentences(example.note)) {
+      const key = ns.text.toLowerCase();
+      if (seen.has(key)) continue;
+      // A labelled fact ("Blood Pressure: Elevated.") must be supported together with its label.
+      const tokens = tokenize(ns.label ? `${ns.label} ${ns.text}` : ns.text);
+      if (tokens.length === 0) continue;
+      const specific = [...new Set(tokens.filter((t) => !PHRASING.has(t) && !/^\d/.test(t)).map(stem))];
+      const numbers = extractNumbers(ns.text).map(String);
+      const phrasingOnly = specific.length === 0 && numbers.length === 0;
+      if (phrasingOnly) {
+        // Headings and bullets with no facts; a lone fully generic sentence is kept as phrasing.
+        if (/:\s*$/.test(ns.text) || tokens.length >= 6) {
+          seen.add(key);
+          out.push({ section: ns.section, text: ns.text, evidence: [], order: ns.order, phrasingOnly: true });
+        }
+        continue;
+      }
+      const negated = NEGATION.test(ns.text.toLowerCase());
+      const lateral = ns.text.toLowerCase().match(LATERAL) ?? [];
+      const w = ws.find(
+        (w) =>
+          w.negated === negated &&
+          specific.every((s) => w.stems.has(s)) &&
+          numbers.every((n) => w.numbers.has(n)) &&
+          lateral.every((l) => w.laterality.has(l)),
+      );
+      if (!w) continue;
+      seen.add(key);
+      out.push({ section: ns.section, text: ns.text, evidence: w.spans, order: ns.order, phrasingOnly: false });
+    }
+  }
+  return out;
+}
