@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
-import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/context.js';
+import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { callUnary } from '@clinote/shared/grpc-client.js';

@@ -10,10 +10,13 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { readFileSync } from 'node:fs';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
+import { loggableError } from './error-log.js';
 import { DeadlineExceededError, CancelledError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
 import type { Logger } from './logger.js';
@@ -30,20 +33,20 @@ export interface CallContext {
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
 
-export const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+const GEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'gen');
 
 export interface ServiceBinding {
   /** Fully-qualified service name, e.g. clinote.context.v1.ContextService. */
   name: string;
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
-  /** Proto file (relative to PROTO_ROOT) that declares the service, for reflection. */
-  protoFile: string;
 }
 
 export interface GrpcServerOptions {
   /** Scope for server spans, e.g. clinote-context. */
   scope: string;
+  /** The service's contract, compiled by `pnpm generate` (buf build) to gen/<contract>.binpb. */
+  contract: 'gateway' | 'context' | 'embedding' | 'extraction';
   logger: Logger;
   bindings: ServiceBinding[];
   /** Wraps every call, e.g. to open an ORM request context. */
@@ -117,7 +120,7 @@ export function unary<Req, Res>(
             const s = toGrpcStatus(err);
             span.setAttribute('rpc.grpc.status_code', s.code);
             span.setStatus({ code: SpanStatusCode.ERROR, message: status[s.code] });
-            if (s.internal) logger.error({ err, code: status[s.code] }, 'call failed');
+            if (s.internal) logger.error({ error: loggableError(err), code: status[s.code] }, 'call failed');
             else logger.info({ code: status[s.code], duration_ms: performance.now() - started }, 'call refused');
             callback({ code: s.code, details: s.details, metadata: s.metadata });
           },
@@ -128,6 +131,22 @@ export function unary<Req, Res>(
       });
     });
   };
+}
+
+/**
+ * Reflection serves the service's files (and grpc.health.v1) exactly as buf compiled them
+ * (gen/<contract>.binpb), so their import lists match the paths clients resolve; proto-loader's own
+ * descriptors drop them and merge a package's files.
+ */
+function contractDescriptors(contract: GrpcServerOptions['contract']): PackageDefinition {
+  const set = new BinaryReader(readFileSync(path.join(GEN_DIR, `${contract}.binpb`)));
+  const files: Uint8Array[] = [];
+  while (set.pos < set.len) {
+    const [field, wire] = set.tag();
+    if (field === 1) files.push(set.bytes());
+    else set.skip(wire);
+  }
+  return { [`${contract}.descriptors`]: { format: 'descriptor', fileDescriptorProtos: files } } as unknown as PackageDefinition;
 }
 
 export interface RunningServer {
@@ -152,11 +171,7 @@ export async function startGrpcServer(
   for (const binding of options.bindings) health.setStatus(binding.name, 'NOT_SERVING');
   health.addToServer(server);
 
-  const reflectionDefinition = loadSync(
-    [...options.bindings.map((b) => path.join(PROTO_ROOT, b.protoFile)), healthProtoPath],
-    { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
-  );
-  new ReflectionService(reflectionDefinition).addToServer(server);
+  new ReflectionService(contractDescriptors(options.contract)).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));

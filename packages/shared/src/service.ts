@@ -1,3 +1,4 @@
+import { loggableError } from './error-log.js';
 import type { Logger } from './logger.js';
 import type { RunningServer } from './grpc-server.js';
 
@@ -33,7 +34,7 @@ export async function runMain<D>(name: string, logger: Logger, start: () => Prom
   try {
     service = await start();
   } catch (err: unknown) {
-    logger.fatal({ err }, `${name} failed to start`);
+    logger.fatal({ error: loggableError(err), message: err instanceof Error ? err.message : undefined }, `${name} failed to start`);
     process.exit(1);
   }
   logger.info({ port: service.port }, `${name} listening`);
@@ -42,7 +43,7 @@ export async function runMain<D>(name: string, logger: Logger, start: () => Prom
     service.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error({ err }, `${name} shutdown failed`);
+        logger.error({ error: loggableError(err) }, `${name} shutdown failed`);
         process.exit(1);
       },
     );

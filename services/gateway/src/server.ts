@@ -16,11 +16,11 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
     unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
   return {
     ...base,
+    contract: 'gateway',
     readiness: () => databaseReachable(deps.orm),
     bindings: [
       {
         name: 'clinote.gateway.v1.GatewayService',
-        protoFile: 'clinote/gateway/v1/gateway.proto',
         definition: GatewayServiceService,
         implementation: {
           createUser: bind('CreateUser', createUser),

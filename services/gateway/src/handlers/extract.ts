@@ -1,4 +1,4 @@
-import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/context.js';
+import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { callUnary, type OutgoingBounds } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
