@@ -10,6 +10,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import type { PackageDefinition } from '@grpc/proto-loader';
@@ -65,6 +66,8 @@ function metadataCarrier(metadata: Metadata): Carrier {
 
 function callSignal(call: ServerUnaryCall<unknown, unknown>, deadline: Date | undefined): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  // One call's signal is watched by each of its sub-operations (every text of a batch, every peer call).
+  setMaxListeners(10_000, controller.signal);
   const onCancel = () => controller.abort(new CancelledError('call cancelled by the client'));
   call.once('cancelled', onCancel);
   let timer: NodeJS.Timeout | undefined;

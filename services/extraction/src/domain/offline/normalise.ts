@@ -60,7 +60,7 @@ function secondPerson(text: string, p: PatientPronouns): string {
     .replace(/\byou were\b/g, `${s} was`)
     .replace(/\byour\b/g, p.possessive)
     .replace(/\byourself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
-    .replace(/\b(to|for|with|give|tell|see|send|call|let|get|help|at|on|about) you\b/g, `$1 ${p.object}`)
+    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer) you\b/g, `$1 ${p.object}`)
     .replace(/\byou\b/g, s);
 }
 
@@ -73,8 +73,10 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   let t = ` ${text.toLowerCase()} `;
   for (let k = 0; k < 2; k++) for (const re of FILLERS) t = t.replace(re, ' ');
   // Stutters: "i , i" / "the the" / "he was he was".
-  t = t.replace(/\b(\w+(?:'\w+)? \w+(?:'\w+)?)( ,)? \1\b/g, '$1');
-  t = t.replace(/\b(\w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+  for (let k = 0; k < 3; k++) {
+    t = t.replace(/\b(\w+(?:'\w+)? \w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+    t = t.replace(/\b(\w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+  }
   t = t.replace(/\s+/g, ' ');
   if (speaker === 'doctor') t = planPhrasing(t);
   t = speaker === 'doctor' ? secondPerson(t, pronouns) : firstPerson(t, pronouns);
@@ -87,9 +89,36 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
     .replace(/[-\s,]+$/, '')
     .replace(/\s+/g, ' ')
     .trim();
+  t = withoutDanglingClause(t);
   if (!t) return '';
   if (!/[.?!]$/.test(t)) t += '.';
   return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+// Words a complete clause does not end on: speech broken off mid-clause ("and he feels kinda ...").
+const DANGLING = new Set(
+  (
+    'a an the and or but nor of to in on at for with by from as is are was were be been being has have had do does did it its ' +
+    'this that these those he she they we you i his her their our your my kinda sorta like just so because if than then which ' +
+    'who whom when where what whether about into onto very really some any more most such until unless while whose would could should can will'
+  ).split(' '),
+);
+
+/**
+ * Drops a trailing clause that breaks off mid-way ("He is tired, and he feels kinda." → "He is tired.");
+ * a sentence that is nothing but a broken-off clause is dropped whole.
+ */
+export function withoutDanglingClause(text: string): string {
+  let t = text.replace(/[.?!]+$/, '').trim();
+  for (let k = 0; k < 3; k++) {
+    const last = t.match(/([a-z']+)\W*$/i)?.[1]?.toLowerCase();
+    if (!last || !DANGLING.has(last)) return /[a-z]/i.test(t) ? `${t}.` : '';
+    const comma = t.lastIndexOf(',');
+    if (comma < 0) return '';
+    t = t.slice(0, comma).trim();
+    if (t.split(/\s+/).length < 3) return '';
+  }
+  return '';
 }
 
 const QUESTION_LEAD =
@@ -124,6 +153,9 @@ export function answeredQuestion(question: string, answer: string): string | und
 /** Clinician first-person plans as note phrasing: "i want to go ahead and order" → "we will order". */
 export function planPhrasing(text: string): string {
   return text
+    // "i want you to weigh yourself" is an instruction to the patient, not the clinician's plan.
+    .replace(/\b(?:i|we) (?:certainly |really |just |also |would |do )?(?:want|need|'d like|would like|'d want) you to\s+/gi, 'you should ')
+    .replace(/\b(?:i|we) (?:would )?(?:recommend|suggest|advise) (?:that )?you\s+/gi, 'you should ')
     .replace(/\b(?:i(?:'m| am) going to|i wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
     .replace(/\b(?:i think|i believe|it sounds like|it looks like)\s+/gi, '')
     // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.

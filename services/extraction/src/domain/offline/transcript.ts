@@ -66,6 +66,10 @@ const MIN_CLAUSE_WORDS = 6;
 const CLAUSE_START =
   /\s(?=(?:so|okay|ok|alright|all right|now|but|um|uh|well|and then|and i|and we|and you|i want|i wan na|i'm gon na|i am going|let's|we'll|we will|for your|on your|on (?:physical )?exam|on examination|any|do you|have you|are you|did you|what|how|when|does|is there)\b)/g;
 
+const CLAUSE_CONTINUES = new Set(
+  'it that this there he she they you i we who which have has had get got see feel notice if of a an the to is are was were be any no not'.split(' '),
+);
+
 /** Half-open clause bounds inside one sentence; short sentences stay whole. */
 function clauseBounds(text: string): [number, number][] {
   const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
@@ -73,6 +77,9 @@ function clauseBounds(text: string): [number, number][] {
   const cuts = [0];
   for (const m of text.matchAll(CLAUSE_START)) {
     const at = m.index + 1;
+    // "it does look like", "if you have any": a marker after a subject or verb continues the clause.
+    const before = text.slice(0, m.index).match(/([a-z']+)\W*$/i)?.[1]?.toLowerCase() ?? '';
+    if (CLAUSE_CONTINUES.has(before)) continue;
     if (words(text.slice(cuts.at(-1)!, at)) >= MIN_CLAUSE_WORDS && words(text.slice(at)) >= MIN_CLAUSE_WORDS) cuts.push(at);
   }
   return cuts.map((c, i) => [c, cuts[i + 1] ?? text.length]);
