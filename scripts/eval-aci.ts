@@ -15,7 +15,8 @@ import { FieldType, type SopSection } from '@clinote/shared/gen/clinote/common/v
 import { callUnary } from '@clinote/shared/grpc-client.js';
 import { numericSupport } from '@clinote/shared/numeric-support.js';
 import { meanRouge, rougeScores, type RougeF1 } from '@clinote/shared/rouge.js';
-import { splitSections, TranscriptIndex } from './lib/baselines.js';
+import { canonicalSectionName, noteSections } from '@clinote/context/domain/sections.js';
+import { TranscriptIndex } from './lib/baselines.js';
 import { createScratchDatabase } from './lib/database.js';
 import { resolveInfra } from './lib/infra.js';
 import { startMesh, type Mesh } from './lib/mesh.js';
@@ -195,15 +196,24 @@ async function main(): Promise<void> {
   if (!mts) {
     process.stdout.write(`\n  per section (${modes[0]} selection; encounters whose reference has the section)\n`);
     for (const header of HEADERS) {
+      const key = canonicalSectionName(header);
       const scores: RougeF1[] = [];
       main.preds.forEach((p, i) => {
-        const ref = splitSections(cases[i]!.reference, HEADERS).get(header);
+        const ref = referenceSection(noteSections(cases[i]!.reference), key);
         if (!ref) return;
-        scores.push(rougeScores(splitSections(p.pred, HEADERS).get(header) ?? '', ref));
+        scores.push(rougeScores(noteSections(p.pred).get(key) ?? '', ref));
       });
       if (scores.length > 0) process.stdout.write(`  ${header.padEnd(34)} ${fmt(meanRouge(scores))}   (n=${scores.length})\n`);
     }
   }
+}
+
+/** A reference's text for one SOP section; references often split ASSESSMENT AND PLAN in two. */
+function referenceSection(sections: Map<string, string>, key: string): string | undefined {
+  const direct = sections.get(key);
+  if (direct || key !== 'assessment and plan') return direct;
+  const parts = [sections.get('assessment'), sections.get('plan')].filter(Boolean);
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 
 main().then(

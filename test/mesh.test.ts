@@ -8,6 +8,9 @@ import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { credentials } from '@grpc/grpc-js';
+import { loadConfig as loadContextConfig } from '@clinote/context/config.js';
+import { startContext } from '@clinote/context/server.js';
+import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { createScratchDatabase } from '../scripts/lib/database.js';
 import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
 import { ADMIN_DATABASE_URL, REDIS_URL } from './support/env.js';
@@ -215,5 +218,36 @@ describe('context gathering', () => {
     context.close();
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts[1]).toBe(counts[0]);
+  });
+
+  it("sees encounters another replica saved since its pool was warmed", async () => {
+    const replica = await startContext(
+      loadContextConfig({ DATABASE_URL: db.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' }),
+    );
+    const a = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    const b = new ContextServiceClient(`127.0.0.1:${replica.port}`, credentials.createInsecure());
+    const embedding = new EmbeddingServiceClient(`127.0.0.1:${mesh.embedding.port}`, credentials.createInsecure());
+    try {
+      const user = await newUser('replicas');
+      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(mesh.client, mesh.client.importEncounters, {
+        userId: user,
+        encounters: train.slice(0, 3).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.8 })),
+      });
+      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '' })).candidateCount).toBe(3);
+
+      const extra = train[3]!;
+      const embedded = await call(embedding, embedding.embedBatch, { texts: [extra.src] });
+      await call(b, b.importEncounters, {
+        userId: user,
+        encounters: [{ transcript: extra.src, note: extra.tgt, externalId: extra.file, qualityScore: 0.8, embedding: embedded.embeddings[0]!.values, embeddingModel: embedded.model }],
+      });
+      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '' })).candidateCount).toBe(4);
+    } finally {
+      a.close();
+      b.close();
+      embedding.close();
+      await replica.stop();
+    }
   });
 });

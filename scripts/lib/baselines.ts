@@ -42,26 +42,3 @@ export class TranscriptIndex {
     return best;
   }
 }
-
-/** Splits a note into its sections by known upper-case headers on their own lines. */
-export function splitSections(note: string, headers: readonly string[]): Map<string, string> {
-  const wanted = new Set(headers.map((h) => h.toUpperCase()));
-  const sections = new Map<string, string>();
-  let current: string | undefined;
-  let buffer: string[] = [];
-  const flush = () => {
-    if (current) sections.set(current, buffer.join('\n').trim());
-  };
-  for (const line of note.split('\n')) {
-    const header = line.trim().replace(/:$/, '').toUpperCase();
-    if (wanted.has(header)) {
-      flush();
-      current = header;
-      buffer = [];
-    } else {
-      buffer.push(line);
-    }
-  }
-  flush();
-  return sections;
-}

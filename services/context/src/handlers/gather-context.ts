@@ -36,7 +36,7 @@ export async function gatherContext(
     req.idempotencyKey
       ? deps.orm.em.fork().findOne(EncounterSchema, { userId: req.userId, idempotencyKey: req.idempotencyKey })
       : Promise.resolve(null),
-    candidatePool(deps, req.userId),
+    freshCandidatePool(deps, req.userId),
   ]);
   return { sops, candidateCount: pool.size, existing: existing ? encounterFromEntity(existing) : undefined };
 }
@@ -52,6 +52,22 @@ export async function requestedSops(deps: ContextDeps, userId: string, sopIds: s
     if (!row.isActive) throw new FailedPreconditionError(`sop ${id} is deactivated`);
     return sopFromEntity(row);
   });
+}
+
+/**
+ * The warm pool, reloaded when another replica saved encounters since it was loaded: encounters are
+ * only ever inserted, so an indexed count of the user's encounters tells whether the pool is current.
+ */
+async function freshCandidatePool(deps: ContextDeps, userId: string): Promise<CandidatePool> {
+  const em = deps.orm.em.fork();
+  const [rows, pool] = await Promise.all([
+    em.execute<{ n: string | number }[]>(em.getKnex().from('context.encounter').where('user_id', userId).count({ n: '*' })),
+    candidatePool(deps, userId),
+  ]);
+  const stored = Math.min(Number(rows[0]?.n ?? 0), deps.config.CONTEXT_POOL_MAX_ENCOUNTERS);
+  if (pool.size === stored) return pool;
+  deps.candidatePools.invalidate(userId);
+  return candidatePool(deps, userId);
 }
 
 export function candidatePool(deps: ContextDeps, userId: string): Promise<CandidatePool> {

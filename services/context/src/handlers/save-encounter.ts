@@ -71,7 +71,16 @@ export async function saveEncounter(
     throw err;
   }
   const saved = await deps.orm.em.fork().findOneOrFail(EncounterSchema, { id });
-  deps.candidatePools.invalidate(req.userId);
+  // Warm pools take the new encounter in place; a cold one loads it with the rest later.
+  deps.candidatePools.append(req.userId, {
+    id,
+    embedding: Float32Array.from(req.embedding),
+    qualityScore: saved.qualityScore,
+    conceptIds: features.conceptIds,
+    filledSections: features.filledSections,
+    tokenCount: features.tokenCount,
+    createdAt: saved.createdAt,
+  });
   ctx.logger.info({ encounter_id: id }, 'encounter saved');
   return { encounter: encounterFromEntity(saved), created: true };
 }
