@@ -22,6 +22,7 @@ export const databaseEnv = z.object({
   DB_POOL_MIN: intFromEnv(20),
   DB_POOL_MAX: intFromEnv(50),
   DB_POOL_IDLE_MS: intFromEnv(30_000),
+  DB_CONNECTION_MAX_LIFETIME_S: intFromEnv(3600),
   DB_STATEMENT_TIMEOUT_MS: intFromEnv(15_000),
 });
 
@@ -41,6 +42,7 @@ export function databaseSettings(env: z.infer<typeof databaseEnv>) {
     poolMin: Math.min(env.DB_POOL_MIN, env.DB_POOL_MAX),
     poolMax: env.DB_POOL_MAX,
     idleMs: env.DB_POOL_IDLE_MS,
+    maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_S,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
   };
 }

@@ -1,4 +1,4 @@
-import { MikroORM, RequestContext, type EntitySchema, type MigrationObject } from '@mikro-orm/core';
+import { MikroORM, RequestContext, type EntitySchema, type MigrationObject, type PoolConfig } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
@@ -31,13 +31,7 @@ async function openOrm(options: OrmOptions): Promise<Orm> {
     entities: options.entities,
     extensions: [Migrator],
     migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
-    pool: {
-      min: database.poolMin,
-      max: database.poolMax,
-      idleTimeoutMillis: database.idleMs,
-      // Idle connections are closed after idleMs, so none outlives a server-side restart for long.
-      propagateCreateError: false,
-    },
+    pool: poolSettings(database),
     driverOptions: {
       connection: {
         statement_timeout: database.statementTimeoutMs,
@@ -52,6 +46,21 @@ async function openOrm(options: OrmOptions): Promise<Orm> {
     // Never print SQL: parameters may hold patient text. The hook only counts.
     logger: () => options.onQuery?.(),
   });
+}
+
+/** Knex (tarn) pool options; knex reads the lifetime and validate options that MikroORM's type omits. */
+function poolSettings(database: DatabaseSettings): PoolConfig {
+  return {
+    min: database.poolMin,
+    max: database.poolMax,
+    idleTimeoutMillis: database.idleMs,
+    // The seed's pool_recycle: no connection lives longer than this (jittered so they don't all renew at once).
+    maxConnectionLifetimeMillis: database.maxLifetimeSeconds * 1000,
+    maxConnectionLifetimeJitterMillis: 60_000,
+    // The seed's pool_pre_ping, without a round trip: a connection the server closed or that errored is dropped on checkout.
+    validate: (connection: { _ending?: boolean; _queryable?: boolean }) => !connection._ending && connection._queryable !== false,
+    propagateCreateError: false,
+  } as PoolConfig;
 }
 
 /** Runs pending migrations once even when many replicas start together. */

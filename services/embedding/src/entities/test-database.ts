@@ -22,7 +22,7 @@ export async function createTestOrm(): Promise<{ orm: Orm; url: string; drop(): 
   url.pathname = `/${name}`;
   const orm = await createOrm({
     schema: 'embedding',
-    database: { url: url.toString(), poolMin: 0, poolMax: 4, idleMs: 1_000, statementTimeoutMs: 5_000 },
+    database: { url: url.toString(), poolMin: 0, poolMax: 4, idleMs: 1_000, maxLifetimeSeconds: 3600, statementTimeoutMs: 5_000 },
     entities: embeddingEntities,
     migrations: embeddingMigrations,
   });
