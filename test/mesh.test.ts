@@ -124,6 +124,28 @@ describe('extraction through the gateway', () => {
   });
 });
 
+describe('SOP versions', () => {
+  it('creates a new version on update and records it on the extraction', async () => {
+    const { sop } = await call(mesh.client, mesh.client.createSop, { userId, name: 'Versioned', sections: SOAP_NOTE_SECTIONS });
+    const updated = await call(mesh.client, mesh.client.updateSop, {
+      userId,
+      sopId: sop!.id,
+      name: 'Versioned',
+      sections: SOAP_NOTE_SECTIONS.slice(0, 2),
+    });
+    expect(updated.sop!.version).toBe(2);
+    const { extraction } = await call(mesh.client, mesh.client.extract, {
+      userId,
+      transcript: valid[3]!.src,
+      sopIds: [sop!.id],
+      idempotencyKey: '',
+      referenceNote: '',
+    });
+    expect(extraction!.results[0]!.sopVersion).toBe(2);
+    expect(extraction!.results[0]!.sections.map((s) => s.key)).toEqual(SOAP_NOTE_SECTIONS.slice(0, 2).map((s) => s.key));
+  });
+});
+
 describe('each service', () => {
   it('reports SERVING on grpc.health.v1', async () => {
     for (const svc of [mesh.gateway, mesh.context, mesh.embedding, mesh.extraction]) {

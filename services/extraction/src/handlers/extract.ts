@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { metrics } from '@opentelemetry/api';
 import type { SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
@@ -6,6 +7,10 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
 import { LlmUsageSchema } from '../entities/llm-usage.js';
 import type { ExtractionDeps } from '../deps.js';
+
+const meter = metrics.getMeter('clinote-extraction');
+const tokensCounter = meter.createCounter('clinote_llm_tokens_total', { description: 'LLM tokens used, by model and kind' });
+const costCounter = meter.createCounter('clinote_llm_cost_usd_total', { description: 'LLM cost in USD from the configured prices, by model' });
 
 /** baml_extraction: one structured result per SOP, the SOPs extracted concurrently. */
 export async function extract(deps: ExtractionDeps, req: ExtractRequest, ctx: CallContext): Promise<ExtractResponse> {
@@ -27,6 +32,9 @@ export async function extract(deps: ExtractionDeps, req: ExtractRequest, ctx: Ca
     const now = new Date();
     outputs.forEach((o, i) => {
       for (const u of o.usage) {
+        tokensCounter.add(u.promptTokens, { model: u.model, kind: 'prompt' });
+        tokensCounter.add(u.completionTokens, { model: u.model, kind: 'completion' });
+        costCounter.add(u.costUsd, { model: u.model });
         deps.orm.em.create(LlmUsageSchema, {
           id: randomUUID(),
           userId: req.userId,
