@@ -38,6 +38,10 @@ interface Case {
   id: string;
   transcript: string;
   reference: string;
+  /** The note imported as a past encounter (MTS-Dialog: the section under its title). */
+  note: string;
+  /** Which SOP extracts it (MTS-Dialog: one SOP per section header); ACI-Bench: the one note SOP. */
+  sopKey: string;
 }
 
 interface RunResult {
@@ -58,25 +62,64 @@ function loadAciFile(file: string): AciBenchEncounter[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { data: AciBenchEncounter[] }).data;
 }
 
-/** One section per MTS-Dialog header, so each dialogue is extracted into the section it documents. */
-function mtsSop(headers: string[]): SopSection[] {
-  return headers.map((h) => ({
-    key: h.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'section',
-    title: h,
-    instructions: `The ${h} section of the note.`,
-    fields: [{ key: 'text', label: h, type: FieldType.FIELD_TYPE_TEXT, required: false, instructions: '', enumValues: [], unit: '', codeSystem: '' }],
-  }));
+/** MTS-Dialog's section codes as the titles a clinician's SOP would use. */
+const MTS_TITLES: Record<string, string> = {
+  GENHX: 'History of present illness',
+  CC: 'Chief complaint',
+  ROS: 'Review of systems',
+  EXAM: 'Physical examination',
+  MEDICATIONS: 'Medications',
+  ALLERGY: 'Allergies',
+  'FAM/SOCHX': 'Family and social history',
+  PASTMEDICALHX: 'Past medical history',
+  PASTSURGICAL: 'Past surgical history',
+  GYNHX: 'Gynecologic history',
+  OTHER_HISTORY: 'Other history',
+  ASSESSMENT: 'Assessment',
+  PLAN: 'Plan',
+  DIAGNOSIS: 'Diagnosis',
+  DISPOSITION: 'Disposition',
+  EDCOURSE: 'Emergency department course',
+  IMMUNIZATIONS: 'Immunizations',
+  LABS: 'Results',
+  IMAGING: 'Imaging results',
+  PROCEDURES: 'Procedures',
+};
+
+/** One single-section SOP per MTS-Dialog header: each dialogue documents one section. */
+function mtsSop(header: string): SopSection[] {
+  const title = MTS_TITLES[header] ?? header;
+  const key = title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'section';
+  return [
+    {
+      key,
+      title: title.toUpperCase(),
+      instructions: `The ${title.toLowerCase()} section of the note.`,
+      fields: [{ key: 'text', label: title, type: FieldType.FIELD_TYPE_TEXT, required: false, instructions: '', enumValues: [], unit: '', codeSystem: '' }],
+    },
+  ];
 }
 
-async function runPipeline(mesh: Mesh, sections: SopSection[], history: Case[], cases: Case[], label: string): Promise<RunResult> {
+async function runPipeline(
+  mesh: Mesh,
+  sopsByKey: Map<string, SopSection[]>,
+  history: Case[],
+  cases: Case[],
+  label: string,
+  sectionOnly: boolean,
+): Promise<RunResult> {
   const c = mesh.client;
   const call = <Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], req: Req) => callUnary<Req, Res>(c, method, req, {}, T);
   const { user } = await call(c.createUser, { email: `eval-${label}-${Date.now()}@clinote.local`, displayName: 'Eval' });
-  const { sop } = await call(c.createSop, { userId: user!.id, name: 'ACI-Bench note', sections });
+  const sopIds = new Map<string, string>();
+  for (const [key, sections] of sopsByKey) {
+    const { sop } = await call(c.createSop, { userId: user!.id, name: key, sections });
+    sopIds.set(key, sop!.id);
+  }
   for (let i = 0; i < history.length; i += 100) {
     await call(c.importEncounters, {
       userId: user!.id,
-      encounters: history.slice(i, i + 100).map((h) => ({ transcript: h.transcript, note: h.reference, externalId: h.id, qualityScore: undefined })),
+      encounters: history.slice(i, i + 100).map((h) => ({ transcript: h.transcript, note: h.note, externalId: h.id, qualityScore: undefined })),
     });
   }
   const result: RunResult = { preds: [], grounded: 0, values: 0, numbersSupported: 0, numbersTotal: 0, contextSizes: [], ms: [] };
@@ -85,13 +128,17 @@ async function runPipeline(mesh: Mesh, sections: SopSection[], history: Case[], 
     const { extraction } = await call(c.extract, {
       userId: user!.id,
       transcript: kase.transcript,
-      sopIds: [sop!.id],
+      sopIds: [sopIds.get(kase.sopKey)!],
       idempotencyKey: '',
       referenceNote: kase.reference,
     });
     result.ms.push(performance.now() - started);
     const sopResult = extraction!.results[0]!;
-    result.preds.push({ file: kase.id, pred: sopResult.renderedNote });
+    // MTS-Dialog references are one section's text, without its header.
+    const pred = sectionOnly
+      ? sopResult.sections.flatMap((sec) => sec.fields.map((f) => (f.items.length > 0 ? f.items.join('\n') : f.text))).join('\n')
+      : sopResult.renderedNote;
+    result.preds.push({ file: kase.id, pred });
     for (const section of sopResult.sections) {
       for (const field of section.fields) {
         if (!field.text && field.items.length === 0) continue;
@@ -99,7 +146,7 @@ async function runPipeline(mesh: Mesh, sections: SopSection[], history: Case[], 
         if (field.grounded) result.grounded++;
       }
     }
-    const support = numericSupport(sopResult.renderedNote, kase.transcript);
+    const support = numericSupport(pred, kase.transcript);
     result.numbersSupported += support.supported;
     result.numbersTotal += support.total;
     result.contextSizes.push(extraction!.context.length);
@@ -134,18 +181,24 @@ async function main(): Promise<void> {
   const mts = args.mts;
   let cases: Case[];
   let history: Case[];
-  let sections: SopSection[];
+  const sopsByKey = new Map<string, SopSection[]>();
   if (mts) {
     const pairs = loadMtsDialog(mts);
     const hist = loadMtsDialog(args.history ?? 'train');
-    cases = pairs.map((p) => ({ id: p.id, transcript: p.dialogue, reference: p.sectionText }));
-    history = hist.map((p) => ({ id: p.id, transcript: p.dialogue, reference: `${p.sectionHeader}\n\n${p.sectionText}` }));
-    sections = mtsSop([...new Set(pairs.map((p) => p.sectionHeader))]);
+    cases = pairs.map((p) => ({ id: p.id, transcript: p.dialogue, reference: p.sectionText, note: p.sectionText, sopKey: p.sectionHeader }));
+    history = hist.map((p) => ({
+      id: p.id,
+      transcript: p.dialogue,
+      reference: p.sectionText,
+      note: `${(MTS_TITLES[p.sectionHeader] ?? p.sectionHeader).toUpperCase()}\n\n${p.sectionText}`,
+      sopKey: p.sectionHeader,
+    }));
+    for (const p of pairs) sopsByKey.set(p.sectionHeader, mtsSop(p.sectionHeader));
   } else {
     const data = loadAciFile(args.data ?? 'valid');
-    cases = data.map((e) => ({ id: e.file, transcript: e.src, reference: e.tgt }));
-    history = loadAciFile(args.history ?? 'train').map((e) => ({ id: e.file, transcript: e.src, reference: e.tgt }));
-    sections = ACI_BENCH_SECTIONS;
+    cases = data.map((e) => ({ id: e.file, transcript: e.src, reference: e.tgt, note: e.tgt, sopKey: 'aci' }));
+    history = loadAciFile(args.history ?? 'train').map((e) => ({ id: e.file, transcript: e.src, reference: e.tgt, note: e.tgt, sopKey: 'aci' }));
+    sopsByKey.set('aci', ACI_BENCH_SECTIONS);
   }
   if (args.limit) cases = cases.slice(0, Number(args.limit));
   const modes = args.selection === 'all' ? ['weighted', 'similarity', 'none'] : [args.selection ?? 'weighted'];
@@ -163,7 +216,7 @@ async function main(): Promise<void> {
         env: { CONTEXT_SELECTION_MODE: mode, REDIS_KEY_PREFIX: `clinote:eval:${Date.now()}:`, LOG_LEVEL: 'error' },
       });
       try {
-        runs.set(mode, await runPipeline(mesh, sections, history, cases, mode));
+        runs.set(mode, await runPipeline(mesh, sopsByKey, history, cases, mode, Boolean(mts)));
       } finally {
         await mesh.stop();
       }
