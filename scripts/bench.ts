@@ -8,7 +8,7 @@ import { runCacheBench } from '@clinote/embedding/bench/cache.bench.js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { callUnary } from '@clinote/shared/grpc-client.js';
-import { createScratchDatabase } from './lib/database.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { resolveInfra } from './lib/infra.js';
 import { startMesh } from './lib/mesh.js';
 

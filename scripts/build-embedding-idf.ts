@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAciBench, loadMtsDialog } from '../services/embedding/bench/shared-data.js';
+import { loadAciBench, loadMtsDialog } from '@clinote/shared/fixtures/datasets.js';
 import { contentWords, stemWord } from '../services/embedding/src/domain/text-features.js';
 
 const OUT = resolve(

@@ -18,9 +18,10 @@
  * concept ids carry the lexicon version (see `LEXICON_VERSION` in concepts.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAciBench, loadMtsDialog } from '@clinote/shared/fixtures/datasets.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -184,47 +185,11 @@ function categoryOfWord(word: string, seedCategory: Map<string, Category>): Cate
   return undefined;
 }
 
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
+const aci = loadAciBench(aciTrain);
+const mts = loadMtsDialog(mtsTrain);
 
-const aci = (JSON.parse(readFileSync(aciTrain, 'utf8')) as { data: Array<{ src: string; tgt: string }> }).data;
-const [header, ...mtsRows] = parseCsv(readFileSync(mtsTrain, 'utf8'));
-const textCol = header!.indexOf('section_text');
-const dialogueCol = header!.indexOf('dialogue');
-const mts = mtsRows.filter((r) => r.length > Math.max(textCol, dialogueCol));
-
-const notes = [...aci.map((e) => e.tgt), ...mts.map((r) => r[textCol]!)];
-const encounters = [...aci.map((e) => `${e.src}\n${e.tgt}`), ...mts.map((r) => `${r[dialogueCol]}\n${r[textCol]}`)];
+const notes = [...aci.map((e) => e.tgt), ...mts.map((r) => r.sectionText)];
+const encounters = [...aci.map((e) => `${e.src}\n${e.tgt}`), ...mts.map((r) => `${r.dialogue}\n${r.sectionText}`)];
 
 const seedCategory = new Map<string, Category>();
 for (const category of CATEGORIES) {

@@ -17,7 +17,7 @@ import { numericSupport } from '@clinote/shared/numeric-support.js';
 import { meanRouge, rougeScores, type RougeF1 } from '@clinote/shared/rouge.js';
 import { canonicalSectionName, noteSections } from '@clinote/context/domain/sections.js';
 import { TranscriptIndex } from './lib/baselines.js';
-import { createScratchDatabase } from './lib/database.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { resolveInfra } from './lib/infra.js';
 import { startMesh, type Mesh } from './lib/mesh.js';
 

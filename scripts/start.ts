@@ -11,7 +11,7 @@ import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { callUnary } from '@clinote/shared/grpc-client.js';
-import { ensureDatabase } from './lib/database.js';
+import { ensureDatabase } from '@clinote/shared/scratch-database.js';
 import { resolveInfra } from './lib/infra.js';
 import { spawnService, stopService, type ServiceProcess } from './lib/processes.js';
 

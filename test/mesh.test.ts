@@ -11,7 +11,7 @@ import { credentials } from '@grpc/grpc-js';
 import { loadConfig as loadContextConfig } from '@clinote/context/config.js';
 import { startContext } from '@clinote/context/server.js';
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
-import { createScratchDatabase } from '../scripts/lib/database.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
 import { ADMIN_DATABASE_URL, REDIS_URL } from './support/env.js';
 import { bufCurl, call, healthStatus, refusal } from './support/grpc.js';

@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldType, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { startFakeOpenAi, type FakeChatReply, type FakeOpenAi } from '../services/extraction/test/fake-openai.js';
-import { createScratchDatabase } from '../scripts/lib/database.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
 import { ADMIN_DATABASE_URL } from './support/env.js';
 import { call, refusal } from './support/grpc.js';

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { postgresAnswers } from './database.js';
+import { postgresAnswers } from '@clinote/shared/scratch-database.js';
 
 export interface Infra {
   databaseUrl: string;

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { EMBEDDING_CACHE_REDIS_OPTIONS, EmbeddingCache, type EmbeddingCacheOptions } from '../src/domain/embedding-cache.js';
 import { OfflineEmbedder } from '../src/domain/offline-embedder.js';
 import { measureEmbedderQuality } from './embedder-quality.js';
-import { loadAciBench, loadMtsDialog } from './shared-data.js';
+import { loadAciBench, loadMtsDialog } from '@clinote/shared/fixtures/datasets.js';
 
 function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))]!;

@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { cosine } from '../src/domain/embedder.js';
 import { OfflineEmbedder } from '../src/domain/offline-embedder.js';
 import { contentWords, stemWord } from '../src/domain/text-features.js';
-import { chiefComplaint, loadAciBench } from './shared-data.js';
+import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
+import { chiefComplaint } from './shared-data.js';
 
 export interface EmbedderQuality {
   validEncounters: number;
