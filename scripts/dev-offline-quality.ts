@@ -1,6 +1,7 @@
 // Developer harness for the offline extractor: scores it on ACI-Bench valid.json against the
 // reference notes, next to the whole-transcript and copied-nearest-note baselines.
 // Usage: pnpm tsx scripts/dev-offline-quality.ts [--data valid] [--budget 1.0] [--min-p 0.35] [--show N]
+import { writeFileSync } from 'node:fs';
 import type { ContextExample } from '../packages/shared/src/gen/clinote/common/v1/common.js';
 import { ACI_BENCH_SECTIONS } from '../packages/shared/src/fixtures/sops.js';
 import { loadAciBench, type AciBenchEncounter } from '../packages/shared/src/fixtures/datasets.js';
@@ -102,6 +103,8 @@ let values = 0;
 let grounded = 0;
 let slowest = 0;
 const show = Number(arg('show', '0'));
+// --dump <dir>: one rendered note per encounter, to diff two variants of the extractor.
+const dump = arg('dump', '');
 data.forEach((e, idx) => {
   const examples = nearest(e, 3);
   record('whole transcript', e.src, e);
@@ -118,6 +121,7 @@ data.forEach((e, idx) => {
       values++;
       if (f.grounded && f.evidence.every((sp) => sp.start >= 0 && sp.end <= e.src.length && sp.start < sp.end)) grounded++;
     }
+  if (dump) writeFileSync(`${dump}/${e.file}.txt`, result.renderedNote);
   if (idx < show) console.log(`--- ${e.file}\n${result.renderedNote}\n`);
 });
 

@@ -107,3 +107,61 @@ describe('extractOffline', () => {
     await expect(new OfflineExtractor().extract({ transcript, sop: sop(ACI_BENCH_SECTIONS), examples }, { signal: controller.signal })).rejects.toThrow();
   });
 });
+
+describe('extractOffline reads like a clinical note', () => {
+  const [encounter] = loadAciBench('valid');
+  const labelledNote = [
+    'ASSESSMENT AND PLAN', '', 'Congestive heart failure.', '• Medical Reasoning:', '• Additional Testing:', '• Medical Treatment: Increase Lasix to 80 mg daily.', '',
+    'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.',
+  ].join('\n');
+  const past = [{ encounterId: 'past-3', transcript: '', note: labelledNote }];
+  const soap = extractOffline({ transcript: encounter!.src, sop: sop(SOAP_NOTE_SECTIONS), examples: past });
+  const field = (key: string) => soap.sections.flatMap((s) => s.fields).find((f) => f.key === key)!;
+
+  it('finds a short chief complaint grounded in the words it came from', () => {
+    const cc = field('chief_complaint');
+    expect(cc.text).toBe('Follow-up of chronic problems.');
+    expect(cc.grounded).toBe(true);
+    expect(encounter!.src.slice(cc.evidence[0]!.start, cc.evidence[0]!.end)).toMatch(/follow-up of his chronic problems/);
+  });
+
+  it('never emits a label with nothing after it, nor fragments that break off', () => {
+    for (const f of soap.sections.flatMap((s) => s.fields)) {
+      const text = [f.text, ...f.items].join('\n');
+      expect(text).not.toMatch(/:\s*(\n|$)/);
+      expect(text).not.toMatch(/\b(kinda|it was|want he|want she|he has)\.(\s|$)/i);
+    }
+  });
+
+  it('keeps problems in the assessment and one action per plan item', () => {
+    expect(field('assessment').text.split('\n').map((l) => l.split(':')[0])).toEqual(['Congestive heart failure', 'Hypertension']);
+    const plan = field('plan').items;
+    expect(plan).toContain('Increase his lasix to 80 mg daily.');
+    expect(plan).toContain('He should weigh himself every day.');
+    for (const item of plan) expect(field('assessment').text).not.toContain(item);
+  });
+
+  it('states agreement only where the patient assented, grounded there', () => {
+    const plan = field('plan');
+    expect(plan.items.at(-1)).toBe('The patient understands and agrees with the plan.');
+    const noAssent = encounter!.src.replace('that sounds fine', 'i will think about it');
+    const other = extractOffline({ transcript: noAssent, sop: sop(ACI_BENCH_SECTIONS), examples: past }).renderedNote;
+    expect(other).not.toMatch(/understands and agrees/);
+    const aci = extractOffline({ transcript: encounter!.src, sop: sop(ACI_BENCH_SECTIONS), examples: past }).renderedNote;
+    expect(aci).toMatch(/Congestive heart failure\.\n• Medical Reasoning: He is retaining fluid\./);
+    expect(aci).toMatch(/Patient Agreements: The patient understands and agrees/);
+  });
+
+  it('leaves vitals empty when only "looks good" was said, and reads spoken ones as digits', () => {
+    expect(field('blood_pressure').text).toBe('');
+    const spoken = extractOffline({ transcript: '[doctor] your blood pressure is one thirty over eighty five and your pulse is sixty eight .', sop: sop(SOAP_NOTE_SECTIONS), examples: [] });
+    const get = (key: string) => spoken.sections.flatMap((s) => s.fields).find((f) => f.key === key)!;
+    expect(get('blood_pressure').text).toBe('130/85');
+    expect(get('heart_rate').number).toBe(68);
+    expect(get('heart_rate').grounded).toBe(true);
+  });
+
+  it("puts no other patient's numbers in the note", () => {
+    expect(numericSupport(soap.renderedNote, encounter!.src).rate).toBe(1);
+  });
+});

@@ -1,15 +1,18 @@
 import type { EvidenceSpan, FieldValue, SectionResult, SopResult } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type SopField, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { assertFinding } from './assertion.js';
+import { assessedProblems, patientAgreement, PLAN_KINDS, PLAN_LABELS, planItem, planKind, type AssessedProblem } from './offline/assessment-plan.js';
 import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from './extractor.js';
 import { isGrounded } from './grounding.js';
 import { answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns, type PatientPronouns } from './offline/normalise.js';
+import { chiefComplaint, composedOpener, dictatedOpener } from './offline/chief-complaint.js';
 import { bundledSectionModel, type SectionModel } from './offline/section-model.js';
 import { NOTE_SECTIONS, sectionOfHeader, type NoteSection } from './offline/sections.js';
 import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptions } from './offline/select.js';
 import { supportedTemplateSentences } from './offline/template.js';
 import { labelExamFinding } from './offline/exam.js';
-import { reviewOfSystems, reviewOfSystemsLines } from './offline/review-of-systems.js';
+import { reviewOfSystems, reviewOfSystemsLines, symptomSummary } from './offline/review-of-systems.js';
+import { dictatedVitals, vitalKindOf, type VitalSign } from './offline/vitals.js';
 import { parseTranscript, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
 
@@ -31,6 +34,8 @@ interface Statement {
   text: string;
   /** Empty for a template's fact-free phrasing ("• Medical Reasoning:"). */
   spans: EvidenceSpan[];
+  /** Starts a new line or paragraph (a problem of the assessment). */
+  breakBefore?: 'line' | 'paragraph';
 }
 
 /**
@@ -52,6 +57,11 @@ function statements(sentences: TranscriptSentence[], pronouns: PatientPronouns, 
   return out;
 }
 
+/** `{ key: value }` when the value is defined, else `{}` (exactOptionalPropertyTypes-friendly). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
 function emptyValue(key: string): FieldValue {
   return { key, text: '', items: [], unit: '', code: '', evidence: [], grounded: false };
 }
@@ -69,19 +79,39 @@ function fieldValue(transcript: string, field: SopField, found: Statement[]): Fi
     value.number = Number(m[0]);
     value.unit = field.unit;
     value.text = m[0];
-  } else value.text = joinProse(found.map((s) => s.text));
+  } else value.text = joinProse(found);
   return value;
 }
 
-/** Joins statements as prose; a heading or bullet line ("• Medical Treatment:") starts a new line. */
-function joinProse(texts: string[]): string {
+/** A dictated vital sign as a field: "120/80" for text fields, the number for number fields. */
+function vitalValue(transcript: string, field: SopField, vital: VitalSign): FieldValue {
+  const evidence = [vital.span];
+  const value: FieldValue = { ...emptyValue(field.key), text: vital.text, unit: field.unit, evidence, grounded: isGrounded(transcript, evidence) };
+  if (field.type === FieldType.FIELD_TYPE_NUMBER) value.number = vital.value;
+  if (field.type === FieldType.FIELD_TYPE_LIST) {
+    value.items = [vital.text];
+    value.text = '';
+  }
+  return value;
+}
+
+const LABEL_LINE = /^[•\-*]|^[A-Z][A-Za-z ]+:/;
+
+/**
+ * Joins statements as prose: a heading or bullet line ("• Medical Treatment: ...") starts a new line,
+ * a problem a new paragraph, and a label's content follows it on the same line.
+ */
+function joinProse(found: Statement[]): string {
   let out = '';
-  for (const t of texts) {
-    const lineStart = /^[•\-*]|:$/.test(t) || /^[A-Z][A-Za-z ]+:/.test(t);
-    out += out === '' ? t : lineStart || out.endsWith(':') ? `\n${t}` : ` ${t}`;
+  for (const st of found) {
+    const t = st.text;
+    if (out === '') out = t;
+    else if (st.breakBefore) out += st.breakBefore === 'paragraph' ? `\n\n${t}` : `\n${t}`;
+    else out += LABEL_LINE.test(t) || /:$/.test(t) ? `\n${t}` : ` ${t}`;
   }
   return out.trim();
 }
+
 
 // Words that tie a SOP field or section to a model section when its title is not a known header.
 const SECTION_CUES: [RegExp, NoteSection[]][] = [
@@ -112,24 +142,119 @@ export function sourcesFor(section: SopSection, field: SopField): NoteSection[] 
 const FIELD_FILTERS: [RegExp, RegExp][] = [
   [/medication|drug|prescription/, /\b(\d+ ?mg|milligrams?|taking|takes|prescri|medication|medicine|pills?|tablets?|dose)\b/i],
   [/allerg/, /\ballerg/i],
-  [/blood pressure|\bbp\b/, /\bblood pressure\b.*\d|\b\d{2,3}\/\d{2,3}\b/i],
-  [/heart rate|pulse/, /\b(heart rate|pulse)\b.*\d/i],
-  [/temperature/, /\btemperature\b.*\d/i],
 ];
 
+/** What the extractor found in one transcript, shared by all fields of a SOP. */
+interface NoteMaterial {
+  transcript: string;
+  bySection: Map<NoteSection, Statement[]>;
+  /** Every statement of the transcript, for lookups such as medications (built on first use). */
+  all: () => Statement[];
+  problems: AssessedProblem[];
+  /** Where the patient assented to the plan. */
+  agreement?: EvidenceSpan;
+  /** Whether the past notes lay out each problem under "• Medical Reasoning:"-style labels. */
+  planLabels: boolean;
+  chiefComplaint?: Statement;
+  vitals: VitalSign[];
+  /** What the patient reports and denies, summed up for the history. */
+  symptoms: Statement[];
+  /** "<Name> is a <age>-year-old <sex> who presents for <reason>.", dictated or composed. */
+  opener?: Statement;
+}
+
+const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
+
+/** Which part of the assessment and plan a field holds, from its label (or its section's title). */
+export function planRole(section: SopSection, field: SopField): 'assessment_plan' | 'assessment' | 'plan' | undefined {
+  const own = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
+  const text = sourcesFor(section, field).includes('assessment_plan') ? own : '';
+  const assessment = /\b(assessment|impression|diagnos[ie]s|problems?)\b/.test(text);
+  const plan = /\bplan\b/.test(text);
+  if (assessment && plan) return 'assessment_plan';
+  if (assessment) return 'assessment';
+  if (plan) return 'plan';
+  return undefined;
+}
+
+/** The problems and their statements; without named problems, the section's statements as one. */
+function problemsOrSection(m: NoteMaterial): AssessedProblem[] {
+  if (m.problems.length > 0) return m.problems;
+  const found = m.bySection.get('assessment_plan') ?? [];
+  return [{ statements: found.map((st) => ({ kind: planKind(st.text), text: st.text, spans: st.spans })) }];
+}
+
+/** The full assessment and plan: each problem, then its reasoning, tests, treatment and counselling. */
+function assessmentAndPlanStatements(m: NoteMaterial): Statement[] {
+  const out: Statement[] = [];
+  // ACI-Bench notes restate the one-line summary before the problems.
+  if (m.opener) out.push(m.opener);
+  if (m.problems.length === 0) out.push(...(m.bySection.get('assessment_plan') ?? []));
+  for (const p of m.problems) {
+    if (p.name) out.push({ text: `${p.name.text}.`, spans: [p.name.span], ...(out.length > 0 ? { breakBefore: 'paragraph' as const } : {}) });
+    for (const kind of PLAN_KINDS) {
+      p.statements
+        .filter((st) => st.kind === kind)
+        .forEach((st, i) => {
+          const text = m.planLabels && i === 0 ? `• ${PLAN_LABELS[kind]}: ${st.text}` : st.text;
+          out.push({ text, spans: st.spans, ...(m.planLabels && i === 0 ? { breakBefore: 'line' as const } : {}) });
+        });
+    }
+  }
+  if (m.agreement) out.push({ text: AGREEMENT_TEXT, spans: [m.agreement], breakBefore: 'paragraph' });
+  return out;
+}
+
+/** The assessment alone: one line per problem with the clinician's reasoning. */
+function assessmentStatements(m: NoteMaterial): Statement[] {
+  const out: Statement[] = [];
+  for (const p of problemsOrSection(m)) {
+    const reasoning = p.statements.filter((st) => st.kind === 'reasoning');
+    if (p.name) {
+      const first = reasoning[0];
+      const text = first ? `${p.name.text}: ${first.text.charAt(0).toLowerCase()}${first.text.slice(1)}` : `${p.name.text}.`;
+      out.push({ text, spans: [p.name.span, ...(first?.spans ?? [])], ...(out.length > 0 ? { breakBefore: 'line' as const } : {}) });
+      reasoning.slice(1).forEach((st) => out.push({ text: st.text, spans: st.spans }));
+    } else reasoning.forEach((st) => out.push({ text: st.text, spans: st.spans }));
+  }
+  return out;
+}
+
+/** The plan alone: one action per item, in problem order, then the patient's agreement. */
+function planStatements(m: NoteMaterial): Statement[] {
+  const out = problemsOrSection(m).flatMap((p) =>
+    p.statements.filter((st) => st.kind !== 'reasoning').map((st) => ({ text: planItem(st.text), spans: st.spans })),
+  );
+  if (m.agreement) out.push({ text: 'The patient understands and agrees with the plan.', spans: [m.agreement] });
+  return out;
+}
+
 /** Fills one SOP field from the selected statements (or the whole transcript for specific lookups). */
-function fillField(
-  transcript: string,
-  section: SopSection,
-  field: SopField,
-  bySection: Map<NoteSection, Statement[]>,
-  all: Statement[],
-): FieldValue {
+function fillField(m: NoteMaterial, section: SopSection, field: SopField): FieldValue {
   const key = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
+  const vitalKind = vitalKindOf(key);
+  if (vitalKind) {
+    const vital = m.vitals.find((v) => v.kind === vitalKind);
+    return vital ? vitalValue(m.transcript, field, vital) : emptyValue(field.key);
+  }
   const filter = FIELD_FILTERS.find(([re]) => re.test(key))?.[1];
-  if (filter) return fieldValue(transcript, field, all.filter((s) => filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
+  if (filter) return fieldValue(m.transcript, field, m.all().filter((s) => filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
+  const role = planRole(section, field);
+  if (role === 'assessment_plan') return fieldValue(m.transcript, field, assessmentAndPlanStatements(m));
+  if (role === 'assessment') return fieldValue(m.transcript, field, assessmentStatements(m));
+  if (role === 'plan') return fieldValue(m.transcript, field, planStatements(m));
   const sources = sourcesFor(section, field);
-  return fieldValue(transcript, field, sources.flatMap((s) => bySection.get(s) ?? []));
+  if (sources.length === 1 && sources[0] === 'chief_complaint' && m.chiefComplaint) return fieldValue(m.transcript, field, [m.chiefComplaint]);
+  const found = sources.flatMap((s) => m.bySection.get(s) ?? []);
+  if (sources[0] === 'history') {
+    // The one-line summary opens the history, once; the symptom review closes it.
+    const opener = m.opener;
+    // Neither the summary again nor what the clinician said about the plan belongs to the history.
+    const planned = [...(opener?.spans ?? []), ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans))];
+    const rest = found.filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
+    return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...m.symptoms]);
+  }
+  return fieldValue(m.transcript, field, found);
 }
 
 /**
@@ -157,10 +282,13 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
       const extracted = statements(chosen.get(section) ?? [], pronouns, sentences).filter(
         (st) => !used.some((u) => st.spans.some((sp) => u.start <= sp.start && sp.end <= u.end)),
       );
-      // A bare list number ("2.") numbers another patient's problems.
+      // A bare list number ("2.") numbers another patient's problems. Fact-free lines of a past note state nothing here; a supported sentence keeps its label.
       const fromNotes = fromTemplate
-        .filter((t) => !/^\d+\.$/.test(t.text.trim()))
-        .map((t) => ({ text: withPronouns(t.text, pronouns), spans: t.evidence }));
+        .filter((t) => !t.phrasingOnly && !/^\d+\.$/.test(t.text.trim()))
+        .map((t, i, all) => {
+          const label = t.label && all[i - 1]?.label !== t.label ? `${t.label} ` : '';
+          return { text: withPronouns(`${label}${t.text}`, pronouns), spans: t.evidence };
+        });
       if (section === 'review_of_systems' && (options.structuredReview ?? true)) {
         const lines = reviewOfSystemsLines(reviewOfSystems(sentences), pronouns).map((l) => ({ text: l.text, spans: l.spans }));
         if (lines.length > 0) return [section, lines];
@@ -171,15 +299,30 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     }),
   );
   let all: Statement[] | undefined;
-  const allStatements = (): Statement[] => (all ??= statements(sentences, pronouns, sentences));
+  const bestSection = new Map(scored.map((s) => [s.sentence.start, s.best]));
+  const problems = assessedProblems(sentences, pronouns, (s) => bestSection.get(s.start) === 'assessment_plan');
+  const firstProblem = problems.find((p) => p.name)?.name;
+  const cc = chiefComplaint(sentences, firstProblem && { text: `${firstProblem.text}.`, spans: [firstProblem.span] });
+  const dictated = dictatedOpener(sentences);
+  const opener: Statement | undefined = dictated
+    ? { text: normaliseSentence(dictated.text, 'doctor', pronouns), spans: [{ start: dictated.start, end: dictated.end }] }
+    : composedOpener(sentences, pronouns, cc);
+  const material: NoteMaterial = {
+    transcript,
+    bySection,
+    all: () => (all ??= statements(sentences, pronouns, sentences)),
+    problems,
+    vitals: dictatedVitals(transcript),
+    symptoms: symptomSummary(reviewOfSystems(sentences), pronouns),
+    ...optional('chiefComplaint', cc),
+    ...optional('opener', opener?.text ? opener : undefined),
+    ...optional('agreement', patientAgreement(sentences)),
+    planLabels: input.examples.slice(0, options.templateExamples ?? 3).some((e) => /Medical Reasoning:/.test(e.note)),
+  };
   const sections: SectionResult[] = sop.sections.map((section) => ({
     key: section.key,
     title: section.title,
-    fields: section.fields.map((field) => {
-      const key = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
-      const needsAll = FIELD_FILTERS.some(([re]) => re.test(key));
-      return fillField(transcript, section, field, bySection, needsAll ? allStatements() : []);
-    }),
+    fields: section.fields.map((field) => fillField(material, section, field)),
   }));
   return { sopId: sop.id, sopVersion: sop.version, sections, renderedNote: renderNote(sop, sections) };
 }

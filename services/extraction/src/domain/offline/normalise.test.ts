@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns } from './normalise.js';
+import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withoutDanglingClause, withPronouns } from './normalise.js';
 
 const she = patientPronouns('she is a 50-year-old female . her knee hurts .');
 
@@ -44,5 +44,21 @@ describe('note-style rewriting', () => {
   it("gives a past note's sentence this patient's pronouns and title", () => {
     expect(withPronouns('She has been doing well with her diet. Ms. Smith agrees.', he)).toBe('He has been doing well with his diet. Mr. Smith agrees.');
     expect(withPronouns('I advised him to rest.', she)).toBe('I advised her to rest.');
+  });
+});
+
+describe('broken-off speech and instructions', () => {
+  const he = patientPronouns('[doctor] brian is a 58 year old male .');
+  it('drops a clause that breaks off mid-way, and a sentence that is nothing else', () => {
+    expect(normaliseSentence("i'm just so tired and fatigued , and i feel kinda ...", 'patient', he)).toBe('He is just so tired and fatigued.');
+    expect(normaliseSentence('we began construction over labor day weekend , and it was ...', 'patient', he)).toBe('We began construction over labor day weekend.');
+    expect(normaliseSentence("it's been ...", 'patient', he)).toBe('');
+    expect(withoutDanglingClause('Some jugular venous distention to', true)).toBe('Some jugular venous distention.');
+    expect(withoutDanglingClause('About 5 weeks or so.')).toBe('About 5 weeks or so.');
+    expect(withoutDanglingClause('Yes, he is.')).toBe('Yes, he is.');
+  });
+  it("turns the clinician's wishes for the patient into instructions", () => {
+    expect(normaliseSentence('i want you to weigh yourself every day .', 'doctor', he)).toBe('He should weigh himself every day.');
+    expect(normaliseSentence("i'm going to put you in a knee brace .", 'doctor', he)).toBe('We will put him in a knee brace.');
   });
 });

@@ -60,7 +60,7 @@ function secondPerson(text: string, p: PatientPronouns): string {
     .replace(/\byou were\b/g, `${s} was`)
     .replace(/\byour\b/g, p.possessive)
     .replace(/\byourself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
-    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer) you\b/g, `$1 ${p.object}`)
+    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer|put|keep|start|place|schedule) you\b/g, `$1 ${p.object}`)
     .replace(/\byou\b/g, s);
 }
 
@@ -84,39 +84,67 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   t = digitiseNumbers(t.trim());
   t = t
     .replace(/\s+([,.?!;:%])/g, '$1')
+    .replace(/,+\s*([?.!])/g, '$1')
+    .replace(/\b(\d+)[ -]year[ -]old\b/g, '$1-year-old')
+    // Dosing as notes write it: "80 mg once a day" → "80 mg daily".
+    .replace(/\b(\d+(?:\.\d+)? ?(?:mg|units?|mcg)|times|twice) (?:once )?(?:a|per|each|every) day\b/g, '$1 daily')
+    .replace(/\b(\d+(?:\.\d+)? ?(?:mg|units?|mcg)) once daily\b/g, '$1 daily')
     .replace(/([,.?!])(?:\s*[,.])+/g, '$1')
     .replace(/^[,.\s-]+/, '')
     .replace(/[-\s,]+$/, '')
     .replace(/\s+/g, ' ')
     .trim();
-  t = withoutDanglingClause(t);
+  t = withoutDanglingClause(t, /(?:\.\.\.|…|-)\s*$/.test(text.trim()));
+  // A title's name is a proper noun: "ms. thompson" → "ms. Thompson".
+  t = t.replace(/\bi\b(?!\.)/g, 'I');
+  t = t.replace(/\b(mr|mrs|ms|dr)\. ([a-z])/g, (_all, title: string, c: string) => `${title}. ${c.toUpperCase()}`);
   if (!t) return '';
   if (!/[.?!]$/.test(t)) t += '.';
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
-// Words a complete clause does not end on: speech broken off mid-clause ("and he feels kinda ...").
-const DANGLING = new Set(
-  (
-    'a an the and or but nor of to in on at for with by from as is are was were be been being has have had do does did it its ' +
-    'this that these those he she they we you i his her their our your my kinda sorta like just so because if than then which ' +
-    'who whom when where what whether about into onto very really some any more most such until unless while whose would could should can will'
-  ).split(' '),
-);
+// How speech that breaks off mid-clause ends. A trailing conjunction is dropped alone (unpunctuated
+// speech runs on with "and"); a trailing preposition, article or possessive takes its clause with it
+// when a comma gives one, else goes alone; an auxiliary or filler ("and it was", "he feels kinda")
+// takes its clause, or the whole sentence when short.
+const TRAILING_CONJUNCTION = new Set('and or but so then um uh'.split(' '));
+const DANGLING_WORD = new Set('a an the of to for with by from as into onto his her their our your my some any very really how'.split(' '));
+const DANGLING_CLAUSE = new Set('is are was were be been being has have had do does did kinda sorta because if than which whom whether until unless whose would could should can will'.split(' '));
+// Words that end a clause only when the speaker broke off ("... or if it" before a dash or an ellipsis).
+const DANGLING_WHEN_BROKEN = new Set('it this that these those he she they we you i like just who when where what'.split(' '));
+const SUBJECT = /\b(?:he|she|they|we|i|you|it|patient)\s+\S+$/i;
+const SHORT_SENTENCE_WORDS = 8;
 
 /**
- * Drops a trailing clause that breaks off mid-way ("He is tired, and he feels kinda." → "He is tired.");
- * a sentence that is nothing but a broken-off clause is dropped whole.
+ * Drops what breaks off mid-clause: "He is tired, and he feels kinda." → "He is tired."; a short
+ * sentence that is nothing but a broken-off clause is dropped whole. `broken` says the speaker was
+ * cut off (the transcript marks it with a dash or an ellipsis). Elliptical answers ("he is") stay.
  */
-export function withoutDanglingClause(text: string): string {
-  let t = text.replace(/[.?!]+$/, '').trim();
-  for (let k = 0; k < 3; k++) {
-    const last = t.match(/([a-z']+)\W*$/i)?.[1]?.toLowerCase();
-    if (!last || !DANGLING.has(last)) return /[a-z]/i.test(t) ? `${t}.` : '';
-    const comma = t.lastIndexOf(',');
-    if (comma < 0) return '';
-    t = t.slice(0, comma).trim();
-    if (t.split(/\s+/).length < 3) return '';
+export function withoutDanglingClause(text: string, broken = false): string {
+  const end = text.match(/[.?!]+$/)?.[0] ?? '.';
+  const trim = (x: string): string => x.replace(/[\s,;:-]+$/, '').trim();
+  const words = (x: string): number => x.split(/\s+/).filter(Boolean).length;
+  let t = trim(text.replace(/[.?!]+$/, ''));
+  for (let k = 0; k < 4; k++) {
+    const m = t.match(/([a-z0-9'%/.]+)[^a-z0-9]*$/i);
+    const last = m?.[1]?.toLowerCase();
+    if (!m || !last) return '';
+    const dropWord = (): string => trim(t.slice(0, m.index));
+    const toComma = (): string | undefined => {
+      const comma = t.lastIndexOf(',');
+      return comma >= 0 && words(t.slice(0, comma)) >= 3 ? trim(t.slice(0, comma)) : undefined;
+    };
+    const elliptical = !broken && /^(?:is|are|was|were|do|does|did|has|have|had)$/.test(last) && SUBJECT.test(t);
+    if (TRAILING_CONJUNCTION.has(last) && !/\bor so$/i.test(t)) t = dropWord();
+    else if (TRAILING_CONJUNCTION.has(last)) return `${t}${end}`;
+    else if (DANGLING_WORD.has(last)) t = (broken ? undefined : toComma()) ?? dropWord();
+    else if (!elliptical && (DANGLING_CLAUSE.has(last) || (broken && DANGLING_WHEN_BROKEN.has(last)))) {
+      const clause = toComma();
+      if (clause !== undefined) t = clause;
+      else if (words(t) < SHORT_SENTENCE_WORDS) return '';
+      else t = dropWord();
+    } else return words(t) >= 2 && /[a-z]/i.test(t) ? `${t}${end}` : '';
+    broken = false;
   }
   return '';
 }
@@ -161,7 +189,7 @@ export function planPhrasing(text: string): string {
     // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.
     .replace(/\bhey\s*,?\s*dragon\b\s*,?\s*/gi, '')
     .replace(/^\s*(?:,\s*)?show me (?:the |his |her |your )?[^.]*[.,]?/gi, '')
-    .replace(/\b(?:finalize the note|end of dictation)\b[.,]?/gi, '');
+    .replace(/\b(?:order the medications and procedures discussed|finalize the (?:note|report)|end of dictation)\b[.,]?/gi, '');
 }
 
 // Base verbs that need the third-person -s once "i"/"you" became "he"/"she"/"the patient".

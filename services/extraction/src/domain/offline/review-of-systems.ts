@@ -87,3 +87,16 @@ export function reviewOfSystemsLines(findings: SystemFinding[], pronouns: Patien
   }
   return lines;
 }
+
+/** The history's summary of the symptom review: "He reports fatigue. He denies fever and chills." */
+export function symptomSummary(findings: SystemFinding[], pronouns: PatientPronouns): { text: string; spans: EvidenceSpan[] }[] {
+  const subject = pronouns.subject.charAt(0).toUpperCase() + pronouns.subject.slice(1);
+  const noun: Record<string, string> = { lightheaded: 'lightheadedness', dizzy: 'dizziness', coughing: 'cough', 'short of breath': 'shortness of breath' };
+  const phrase = (f: SystemFinding): string => noun[f.symptom] ?? f.symptom.replace(/\b(?:your|my)\b/g, pronouns.possessive);
+  const out: { text: string; spans: EvidenceSpan[] }[] = [];
+  const reported = findings.filter((f) => f.present);
+  const denied = findings.filter((f) => !f.present);
+  if (reported.length > 0) out.push({ text: `${subject} reports ${listed(reported.map(phrase))}.`, spans: reported.map((f) => f.span) });
+  if (denied.length > 0) out.push({ text: `${subject} denies ${listed(denied.map(phrase))}.`, spans: denied.map((f) => f.span) });
+  return out;
+}

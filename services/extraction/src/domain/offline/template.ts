@@ -40,6 +40,8 @@ export interface SupportedSentence {
   order: number;
   /** Bullet/heading lines that hold no facts ("• Medical Reasoning:"). */
   phrasingOnly: boolean;
+  /** The label the sentence stood under in its note ("• Medical Treatment:"), if any. */
+  label?: string;
 }
 
 interface Window {
@@ -125,7 +127,7 @@ export function supportedTemplateSentences(examples: ContextExample[], sentences
       );
       if (!w) continue;
       seen.add(key);
-      out.push({ section: ns.section, text: ns.text, evidence: w.spans, order: ns.order, phrasingOnly: false });
+      out.push({ section: ns.section, text: ns.text, evidence: w.spans, order: ns.order, phrasingOnly: false, ...(ns.label ? { label: ns.label } : {}) });
     }
   }
   return out;

@@ -30,7 +30,8 @@ function speakerOf(tag: string): Speaker {
 }
 
 // A sentence ends at . ? ! followed by whitespace (so "98.6" and "3/6" stay whole).
-const SENTENCE_END = /[.?!]+(?=\s|$)/g;
+// Titles ("ms. thompson", "dr. moore") do not end a sentence.
+const SENTENCE_END = /(?<!\b(?:dr|mr|mrs|ms|st|jr|sr)(?=\.))[.?!]+(?=\s|$)/gi;
 
 function splitSentences(text: string, from: number, to: number, turn: number, speaker: Speaker, out: TranscriptSentence[]): TranscriptSentence[] {
   const sentences: TranscriptSentence[] = [];

@@ -1,0 +1,69 @@
+import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { digitiseNumbers } from './numbers.js';
+
+export type VitalKind = 'blood_pressure' | 'heart_rate' | 'temperature' | 'respiratory_rate' | 'oxygen_saturation';
+
+/** A vital sign as dictated, normalised to digits, with the span of the spoken words. */
+export interface VitalSign {
+  kind: VitalKind;
+  /** "120/80", "72", "98.6". */
+  text: string;
+  /** The number (systolic for a blood pressure). */
+  value: number;
+  span: EvidenceSpan;
+}
+
+const NUMBER_WORDS =
+  'zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|point|oh';
+// A number said as digits or words ("one twenty", "ninety eight point six", "seventy-two").
+const NUM = `(?:\\d+(?:\\.\\d+)?|(?:${NUMBER_WORDS})(?:[ -](?:${NUMBER_WORDS}))*)`;
+const GAP = '[^.?!\\n\\d]{0,40}?';
+
+const PATTERNS: [VitalKind, RegExp, [number, number]][] = [
+  ['blood_pressure', new RegExp(`\\b(?:blood pressure|bp)\\b${GAP}\\b(${NUM})\\s*(?:over|/)\\s*(${NUM})\\b`, 'g'), [60, 260]],
+  ['heart_rate', new RegExp(`\\b(?:heart rate|pulse(?: rate)?)\\b${GAP}\\b(${NUM})\\b`, 'g'), [25, 250]],
+  ['temperature', new RegExp(`\\b(?:temperature|temp)\\b${GAP}\\b(${NUM})\\b`, 'g'), [90, 108]],
+  ['respiratory_rate', new RegExp(`\\b(?:respiratory rate|respirations?)\\b${GAP}\\b(${NUM})\\b`, 'g'), [5, 60]],
+  ['oxygen_saturation', new RegExp(`\\b(?:oxygen saturation|o2 sat(?:uration)?|pulse ox(?:imetry)?|sating|satting)\\b${GAP}\\b(${NUM})\\b`, 'g'), [50, 100]],
+];
+
+function spokenValue(words: string): number | undefined {
+  const digits = digitiseNumbers(words.trim());
+  return /^\d+(?:\.\d+)?$/.test(digits) ? Number(digits) : undefined;
+}
+
+/**
+ * Vital signs dictated in the transcript ("blood pressure is one twenty over eighty", "heart rate of
+ * seventy two"), as digits, each with the span from its name to its last spoken number. The first
+ * plausible reading of each kind wins.
+ */
+export function dictatedVitals(transcript: string): VitalSign[] {
+  const lower = transcript.toLowerCase();
+  const out: VitalSign[] = [];
+  for (const [kind, re, [min, max]] of PATTERNS) {
+    for (const m of lower.matchAll(re)) {
+      const first = spokenValue(m[1]!);
+      if (first === undefined || first < min || first > max) continue;
+      let text = String(first);
+      if (kind === 'blood_pressure') {
+        const second = spokenValue(m[2]!);
+        if (second === undefined || second < 30 || second >= first) continue;
+        text = `${first}/${second}`;
+      }
+      out.push({ kind, text, value: first, span: { start: m.index, end: m.index + m[0].length } });
+      break;
+    }
+  }
+  return out;
+}
+
+/** The vital sign a SOP field asks for, from its label and key. */
+export function vitalKindOf(fieldText: string): VitalKind | undefined {
+  const t = fieldText.toLowerCase();
+  if (/blood pressure|\bbp\b/.test(t)) return 'blood_pressure';
+  if (/heart rate|pulse|\bhr\b/.test(t)) return 'heart_rate';
+  if (/temperature|\btemp\b/.test(t)) return 'temperature';
+  if (/respiratory rate|\brr\b/.test(t)) return 'respiratory_rate';
+  if (/oxygen|saturation|spo2|\bo2\b/.test(t)) return 'oxygen_saturation';
+  return undefined;
+}
