@@ -24,6 +24,7 @@ export const databaseEnv = z.object({
   DB_POOL_IDLE_MS: intFromEnv(30_000),
   DB_CONNECTION_MAX_LIFETIME_S: intFromEnv(3600),
   DB_STATEMENT_TIMEOUT_MS: intFromEnv(15_000),
+  DB_ACQUIRE_TIMEOUT_MS: intFromEnv(5_000),
 });
 
 export const serverEnv = z.object({
@@ -44,6 +45,7 @@ export function databaseSettings(env: z.infer<typeof databaseEnv>) {
     idleMs: env.DB_POOL_IDLE_MS,
     maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_S,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
   };
 }
 export type DatabaseSettings = ReturnType<typeof databaseSettings>;

@@ -52,8 +52,9 @@ export interface GrpcServerOptions {
   bindings: ServiceBinding[];
   /** Wraps every call, e.g. to open an ORM request context. */
   around?: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Real readiness (database reachable), checked before SERVING is reported. */
+  /** Real readiness (database reachable), checked before SERVING is reported and then every readinessIntervalMs. */
   readiness?: () => Promise<boolean>;
+  readinessIntervalMs?: number;
 }
 
 function metadataCarrier(metadata: Metadata): Carrier {
@@ -196,6 +197,12 @@ export async function startGrpcServer(
     return ready;
   };
   await refreshHealth();
+  // Health follows the database: NOT_SERVING while it is unreachable, SERVING again once it answers.
+  let stopping = false;
+  const probe = setInterval(() => {
+    if (!stopping) void refreshHealth();
+  }, options.readinessIntervalMs ?? 5_000);
+  probe.unref();
 
   return {
     server,
@@ -203,6 +210,8 @@ export async function startGrpcServer(
     health,
     refreshHealth,
     async shutdown(graceMs = 10_000) {
+      stopping = true;
+      clearInterval(probe);
       setAll(false);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -65,7 +65,7 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
   if (err instanceof UniqueConstraintViolationException) {
     return { code: status.ALREADY_EXISTS, details: 'already exists', metadata, internal: false };
   }
-  if (err instanceof ConnectionException || isConnectionRefused(err)) {
+  if (err instanceof ConnectionException || isConnectionRefused(err) || isPoolTimeout(err)) {
     return { code: status.UNAVAILABLE, details: 'database unavailable', metadata, internal: true };
   }
   if (err instanceof DriverException) {
@@ -79,9 +79,17 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   return { code: s.code, details: s.details, metadata: s.metadata };
 }
 
+/** No connection could be checked out in time (knex/tarn). */
+function isPoolTimeout(err: unknown): boolean {
+  // MikroORM wraps knex's KnexTimeoutError in a DriverException that keeps its message.
+  return err instanceof Error && (err.name === 'KnexTimeoutError' || /Timeout acquiring a connection/.test(err.message));
+}
+
+/** Socket errors, and SQLSTATE classes 08 (connection), 57P0x (shutdown) and 53300 (too many connections), 3D000 (no database). */
 function isConnectionRefused(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01';
+  if (typeof code !== 'string') return false;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '53300', '3D000'].includes(code) || /^08|^57P0/.test(code);
 }
 
 /** google.rpc.Status{code, message, details: [Any{BadRequest}]} in protobuf wire format. */

@@ -33,6 +33,8 @@ async function openOrm(options: OrmOptions): Promise<Orm> {
     migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
     pool: poolSettings(database),
     driverOptions: {
+      // Knex's own bound on getting a connection (its default is a minute).
+      acquireConnectionTimeout: database.acquireTimeoutMs,
       connection: {
         statement_timeout: database.statementTimeoutMs,
         keepAlive: true,
@@ -88,11 +90,22 @@ export function withRequestContext(orm: Orm) {
 }
 
 /** Readiness probe: the database answers. */
-export async function databaseReachable(orm: Orm): Promise<boolean> {
+export async function databaseReachable(orm: Orm, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = orm.em
+    .fork()
+    .getConnection()
+    .execute('select 1')
+    .then(
+      () => true,
+      () => false,
+    );
   try {
-    await orm.em.fork().getConnection().execute('select 1');
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([probe, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
