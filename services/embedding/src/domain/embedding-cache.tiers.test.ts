@@ -109,7 +109,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     await deletePrefix(admin);
     const orm = await createOrm({
       schema: 'embedding',
-      database: { url: db.url, poolMin: 0, poolMax: 2, idleMs: 1_000, maxLifetimeSeconds: 3600, statementTimeoutMs: 5_000 },
+      database: { url: db.url, poolMin: 0, poolMax: 2, idleMs: 1_000, maxLifetimeSeconds: 3600, statementTimeoutMs: 5_000, acquireTimeoutMs: 5_000 },
       entities: embeddingEntities,
       migrations: embeddingMigrations,
     });

@@ -10,7 +10,7 @@ export async function createTestOrm(): Promise<{ orm: Orm; url: string; drop(): 
   const db = await createScratchDatabase(ADMIN_URL, 'clinote_embedding_test');
   const orm = await createOrm({
     schema: 'embedding',
-    database: { url: db.url, poolMin: 0, poolMax: 4, idleMs: 1_000, maxLifetimeSeconds: 3600, statementTimeoutMs: 5_000 },
+    database: { url: db.url, poolMin: 0, poolMax: 4, idleMs: 1_000, maxLifetimeSeconds: 3600, statementTimeoutMs: 5_000, acquireTimeoutMs: 5_000 },
     entities: embeddingEntities,
     migrations: embeddingMigrations,
   });
