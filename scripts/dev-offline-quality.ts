@@ -46,7 +46,10 @@ const history = loadAciBench('train');
 const data = loadAciBench(arg('data', 'valid'));
 const vec = tfidfIndex(history.map((h) => h.src));
 const historyVecs = history.map((h) => vec(h.src));
-const selection = { budgetScale: Number(arg('budget', String(DEFAULT_SELECTION.budgetScale))), minPosterior: Number(arg('min-p', String(DEFAULT_SELECTION.minPosterior))) };
+const selection = { budgetScale: Number(arg('budget', String(DEFAULT_SELECTION.budgetScale))), minPosterior: Number(arg('min-p', String(DEFAULT_SELECTION.minPosterior))),
+  // --scale results=3,history=2.5: per-section budget multipliers.
+  sectionScale: { ...DEFAULT_SELECTION.sectionScale, ...Object.fromEntries(arg('scale', '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])])) },
+};
 
 function nearest(e: AciBenchEncounter, k: number): ContextExample[] {
   const v = vec(e.src);
@@ -103,15 +106,18 @@ let values = 0;
 let grounded = 0;
 let slowest = 0;
 const show = Number(arg('show', '0'));
+// --drop key,key: leave SOP sections out, to measure what each adds.
+const dropped = new Set(arg('drop', '').split(',').filter(Boolean));
+const layout = arg('layout', 'on') === 'on';
 // --dump <dir>: one rendered note per encounter, to diff two variants of the extractor.
 const dump = arg('dump', '');
 data.forEach((e, idx) => {
-  const examples = nearest(e, 3);
+  const examples = nearest(e, Number(arg('k', '3')));
   record('whole transcript', e.src, e);
   record('nearest note copy', examples[0]!.note, e);
-  const sop = { id: 'aci', userId: 'dev', name: 'ACI-Bench', version: 1, active: true, sections: ACI_BENCH_SECTIONS };
+  const sop = { id: 'aci', userId: 'dev', name: 'ACI-Bench', version: 1, active: true, sections: ACI_BENCH_SECTIONS.filter((s) => !dropped.has(s.key)) };
   const t0 = performance.now();
-  const result = extractOffline({ transcript: e.src, sop, examples }, { selection });
+  const result = extractOffline({ transcript: e.src, sop, examples }, { selection, partsFromLayout: layout });
   slowest = Math.max(slowest, performance.now() - t0);
   record('offline', result.renderedNote, e);
   recordSections(result.renderedNote, e.tgt);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { numericSupport } from '@clinote/shared/numeric-support.js';
-import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { FieldType, type Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { extractOffline, OfflineExtractor } from './offline-extractor.js';
 
 const sop = (sections: Sop['sections']): Sop => ({ id: 'sop-1', userId: 'u-1', name: 'test', version: 3, active: true, sections });
@@ -87,6 +87,57 @@ describe('extractOffline', () => {
     expect(field('heart_rate').number).toBe(72);
     expect(field('heart_rate').grounded).toBe(true);
     expect(result.renderedNote).toMatch(/^SUBJECTIVE\n\n/);
+  });
+
+  it("fills the short history sections from this transcript, in the layout of the past notes, never with their facts", () => {
+    const visit = [
+      '[doctor] hi , anna . so what brings you in today ?',
+      '[patient] my left knee has been hurting for about two weeks .',
+      "[patient] i work as a teacher and i smoke about half a pack a day .",
+      "[patient] i'm taking lisinopril twenty milligrams a day .",
+      '[doctor] your blood pressure today is one twenty over eighty .',
+      '[doctor] for your left knee strain , i recommend ice and rest , and we will see you back in two weeks for a follow-up .',
+    ].join('\n');
+    const layoutNote = [
+      'SOCIAL HISTORY', '', 'Retired firefighter. Drinks 6 beers a week.', '',
+      'MEDICATIONS', '', 'Metformin 1000 mg twice daily.', '',
+      'VITALS', '', 'Blood Pressure: 150/95 mmHg.', '',
+      'INSTRUCTIONS', '', 'Follow up in 3 months.',
+    ].join('\n');
+    const withLayout = extractOffline({ transcript: visit, sop: sop(ACI_BENCH_SECTIONS), examples: [{ encounterId: 'past-4', transcript: '', note: layoutNote }] });
+    const text = (key: string) => withLayout.sections.find((s) => s.key === key)!.fields[0]!;
+    expect(text('social_history').text).toMatch(/works as a teacher.*smokes about half a pack/);
+    expect(text('medications').text).toBe('Lisinopril 20 mg daily.');
+    expect(text('vitals').text).toBe('Blood Pressure: 120/80 mmHg.');
+    expect(text('instructions').text).toMatch(/2 weeks/);
+    for (const key of ['social_history', 'medications', 'vitals', 'instructions']) {
+      expect(text(key).grounded).toBe(true);
+      expect(text(key).evidence.length).toBeGreaterThan(0);
+    }
+    expect(withLayout.renderedNote).not.toMatch(/firefighter|beers|metformin|150\/95|3 months/i);
+    expect(numericSupport(withLayout.renderedNote, visit).rate).toBe(1);
+    // Past notes without those sections: the note tells them in the history instead.
+    const plain = extractOffline({ transcript: visit, sop: sop(ACI_BENCH_SECTIONS), examples });
+    expect(plain.renderedNote).not.toMatch(/^(SOCIAL HISTORY|MEDICATIONS|VITALS|INSTRUCTIONS)$/m);
+  });
+
+  it('documents everything a short dialogue states for a one-section SOP, in note style', () => {
+    const dialogue = [
+      'Doctor: What brings you in today?',
+      'Patient: I have had a cough for about three weeks.',
+      'Doctor: Any fever?',
+      'Patient: No.',
+      "Patient: It gets worse at night and I can't sleep.",
+    ].join('\n');
+    const hpi: Sop['sections'] = [
+      { key: 'hpi', title: 'HISTORY OF PRESENT ILLNESS', instructions: '', fields: [{ key: 'text', label: 'History of present illness', type: FieldType.FIELD_TYPE_TEXT, required: false, instructions: '', enumValues: [], unit: '', codeSystem: '' }] },
+    ];
+    const value = extractOffline({ transcript: dialogue, sop: sop(hpi), examples }).sections[0]!.fields[0]!;
+    expect(value.text).toMatch(/has had a cough for about 3 weeks/);
+    expect(value.text).toMatch(/Denies fever\./);
+    expect(value.text).toMatch(/worse at night/);
+    expect(value.text).not.toMatch(/\b(I|my)\b|hip|lisinopril/);
+    expect(value.grounded).toBe(true);
   });
 
   it('extracts a full ACI-Bench encounter well within 200 ms', async () => {

@@ -12,7 +12,8 @@ import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptio
 import { supportedTemplateSentences } from './offline/template.js';
 import { labelExamFinding } from './offline/exam.js';
 import { reviewOfSystems, reviewOfSystemsLines, symptomSummary } from './offline/review-of-systems.js';
-import { dictatedVitals, vitalKindOf, type VitalSign } from './offline/vitals.js';
+import { dictatedVitals, vitalKindOf, vitalLine, type VitalSign } from './offline/vitals.js';
+import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
 import { parseTranscript, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
 
@@ -27,7 +28,13 @@ export interface OfflineOptions {
   structuredReview?: boolean;
   /** Label dictated exam findings with their body system ("• Respiratory: ..."). */
   examSystems?: boolean;
+  /**
+   * Fill short history sections (social history, medications, vitals, ...) only when a past note
+   * of the examples keeps that section: notes of that layout have them, others tell them in the HPI.
+   */
+  partsFromLayout?: boolean;
 }
+
 
 /** One piece of note prose with the transcript span it was rewritten from. */
 interface Statement {
@@ -161,6 +168,45 @@ interface NoteMaterial {
   symptoms: Statement[];
   /** "<Name> is a <age>-year-old <sex> who presents for <reason>.", dictated or composed. */
   opener?: Statement;
+  /** The history parts the examples' notes keep as sections; undefined = fill every part asked for. */
+  layout?: Set<HistoryPart>;
+}
+
+/** The history parts a note keeps as sections of their own, from its upper-case header lines. */
+function noteParts(note: string): HistoryPart[] {
+  return note
+    .split('\n')
+    .map((l) => l.trim().replace(/:$/, ''))
+    .filter((l) => l.length > 1 && l.length < 40 && l === l.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(l))
+    .flatMap((l) => historyPartOf(l) ?? []);
+}
+
+/** Statements of one history part: this transcript's own sentences about it, never the plan's. */
+function partValue(m: NoteMaterial, field: SopField, part: HistoryPart): FieldValue {
+  if (m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
+    return emptyValue(field.key);
+  const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
+  if (part === 'vitals') return fieldValue(m.transcript, field, m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })));
+  const planned = m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans));
+  if (part === 'medications') {
+    // Each drug once, as the note lists it, with the statement that names it as evidence.
+    const seen = new Set<string>();
+    const drugs = m.all().flatMap((st) =>
+      medicationsWithDose(st.text)
+        .filter((d) => !seen.has(d.split(' ')[0]!) && seen.add(d.split(' ')[0]!))
+        .map((text) => ({ text, spans: st.spans })),
+    );
+    return fieldValue(m.transcript, field, drugs.slice(0, limit));
+  }
+  const found = m
+    .all()
+    .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
+  // Instructions close the visit: the last follow-up statements of its second half, never the opening "presents for follow-up".
+  if (part === 'instructions') {
+    const late = found.filter((st) => st.spans[0]!.start > m.transcript.length / 2 && !/\bpresents?\b/i.test(st.text));
+    return fieldValue(m.transcript, field, late.slice(-limit));
+  }
+  return fieldValue(m.transcript, field, found.slice(0, limit));
 }
 
 const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
@@ -231,6 +277,8 @@ function planStatements(m: NoteMaterial): Statement[] {
 
 /** Fills one SOP field from the selected statements (or the whole transcript for specific lookups). */
 function fillField(m: NoteMaterial, section: SopSection, field: SopField): FieldValue {
+  const part = historyPartOf(field.label) ?? (section.fields.length === 1 ? historyPartOf(section.title) : undefined);
+  if (part) return partValue(m, field, part);
   const key = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
   const vitalKind = vitalKindOf(key);
   if (vitalKind) {
@@ -255,6 +303,29 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...m.symptoms]);
   }
   return fieldValue(m.transcript, field, found);
+}
+
+// A dialogue this short documents one thing; a one-field SOP on it takes all it states.
+const SHORT_DIALOGUE_SENTENCES = 60;
+
+/** Whether the SOP is one free-text field over a short dialogue (a section note, as in MTS-Dialog). */
+function isWholeNoteField(sections: SopSection[], sentenceCount: number): boolean {
+  const field = sections.length === 1 && sections[0]!.fields.length === 1 ? sections[0]!.fields[0]! : undefined;
+  return field?.type === FieldType.FIELD_TYPE_TEXT && sentenceCount <= SHORT_DIALOGUE_SENTENCES;
+}
+
+/**
+ * A one-field note of a short dialogue: the field's own extraction when it is a specific one (chief
+ * complaint, a history part, vitals) and found something; else every statement of the dialogue.
+ */
+function fillWholeDialogue(m: NoteMaterial, section: SopSection, field: SopField): FieldValue {
+  const part = historyPartOf(field.label) ?? historyPartOf(section.title);
+  const specific = part !== undefined || sourcesFor(section, field)[0] === 'chief_complaint' || vitalKindOf(`${field.label} ${field.key}`) !== undefined;
+  if (specific) {
+    const own = fillField({ ...m, layout: undefined }, section, field);
+    if (own.evidence.length > 0) return own;
+  }
+  return fieldValue(m.transcript, field, m.all());
 }
 
 /**
@@ -317,12 +388,15 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     ...optional('chiefComplaint', cc),
     ...optional('opener', opener?.text ? opener : undefined),
     ...optional('agreement', patientAgreement(sentences)),
+    ...optional('layout', (options.partsFromLayout ?? true) && input.examples.length > 0 ? new Set(input.examples.slice(0, options.templateExamples ?? 3).flatMap((e) => noteParts(e.note))) : undefined),
     planLabels: input.examples.slice(0, options.templateExamples ?? 3).some((e) => /Medical Reasoning:/.test(e.note)),
   };
   const sections: SectionResult[] = sop.sections.map((section) => ({
     key: section.key,
     title: section.title,
-    fields: section.fields.map((field) => fillField(material, section, field)),
+    fields: section.fields.map((field) =>
+      isWholeNoteField(sop.sections, sentences.length) ? fillWholeDialogue(material, section, field) : fillField(material, section, field),
+    ),
   }));
   return { sopId: sop.id, sopVersion: sop.version, sections, renderedNote: renderNote(sop, sections) };
 }

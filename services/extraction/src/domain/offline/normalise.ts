@@ -60,7 +60,7 @@ function secondPerson(text: string, p: PatientPronouns): string {
     .replace(/\byou were\b/g, `${s} was`)
     .replace(/\byour\b/g, p.possessive)
     .replace(/\byourself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
-    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer|put|keep|start|place|schedule) you\b/g, `$1 ${p.object}`)
+    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|have|make|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer|put|keep|start|place|schedule) you\b/g, `$1 ${p.object}`)
     .replace(/\byou\b/g, s);
 }
 

@@ -28,6 +28,8 @@ export interface SelectionOptions {
   budgetScale: number;
   /** Minimum posterior for a sentence to be considered for a section. */
   minPosterior: number;
+  /** Per-section multipliers replacing `budgetScale` (short reference sections are underfilled by the mean). */
+  sectionScale?: Partial<Record<NoteSection, number>>;
 }
 
 export const DEFAULT_SELECTION: SelectionOptions = { budgetScale: 2.0, minPosterior: 0.1 };
@@ -47,7 +49,7 @@ export function selectSentences(
     const candidates = scored
       .filter((s) => s.best === section && s.bestP >= options.minPosterior)
       .sort((a, b) => b.posterior[li]! - a.posterior[li]!);
-    const budget = Math.max(section === 'chief_complaint' ? 4 : 12, model.sectionWords(section) * options.budgetScale);
+    const budget = Math.max(section === 'chief_complaint' ? 4 : 12, model.sectionWords(section) * (options.sectionScale?.[section] ?? options.budgetScale));
     const chosen: TranscriptSentence[] = [];
     let words = 0;
     for (const c of candidates) {

@@ -67,3 +67,17 @@ export function vitalKindOf(fieldText: string): VitalKind | undefined {
   if (/oxygen|saturation|spo2|\bo2\b/.test(t)) return 'oxygen_saturation';
   return undefined;
 }
+
+const VITAL_LINE: Record<VitalKind, [string, string]> = {
+  blood_pressure: ['Blood Pressure', ' mmHg'],
+  heart_rate: ['Heart Rate', ' beats per minute'],
+  temperature: ['Temperature', ' degrees F'],
+  respiratory_rate: ['Respiratory Rate', ' breaths per minute'],
+  oxygen_saturation: ['Oxygen Saturation', '%'],
+};
+
+/** A vitals-section line as ACI-Bench notes write it: "Blood Pressure: 120/80 mmHg." */
+export function vitalLine(vital: VitalSign): string {
+  const [label, unit] = VITAL_LINE[vital.kind];
+  return `${label}: ${vital.text}${unit}.`;
+}
