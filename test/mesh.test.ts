@@ -124,6 +124,25 @@ describe('extraction through the gateway', () => {
   });
 });
 
+describe('listing extractions', () => {
+  it('pages newest first without gaps or repeats', async () => {
+    const all = await call(mesh.client, mesh.client.listExtractions, { userId, pageSize: 100, pageToken: '' });
+    expect(all.extractions.length).toBeGreaterThanOrEqual(2);
+    const times = all.extractions.map((x) => x.createdAt!.getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const paged: string[] = [];
+    let pageToken = '';
+    do {
+      const page = await call(mesh.client, mesh.client.listExtractions, { userId, pageSize: 1, pageToken });
+      paged.push(...page.extractions.map((x) => x.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(paged).toEqual(all.extractions.map((x) => x.id));
+    const bad = await refusal(call(mesh.client, mesh.client.listExtractions, { userId, pageSize: 1, pageToken: 'garbage' }));
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
 describe('SOP versions', () => {
   it('creates a new version on update and records it on the extraction', async () => {
     const { sop } = await call(mesh.client, mesh.client.createSop, { userId, name: 'Versioned', sections: SOAP_NOTE_SECTIONS });
