@@ -153,6 +153,12 @@ function contractDescriptors(contract: GrpcServerOptions['contract']): PackageDe
   return { [`${contract}.descriptors`]: { format: 'descriptor', fileDescriptorProtos: files } } as unknown as PackageDefinition;
 }
 
+/** Binds handlers of the form (deps, request, ctx) to one service's deps, for registration. */
+export function handlerBinder<D>(options: Pick<GrpcServerOptions, 'scope' | 'logger' | 'around'>, deps: D) {
+  return <Req, Res>(method: string, handler: (deps: D, request: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> =>
+    unary<Req, Res>(options, method, (request, ctx) => handler(deps, request, ctx));
+}
+
 export interface RunningServer {
   server: Server;
   port: number;

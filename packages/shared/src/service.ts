@@ -1,6 +1,6 @@
 import { loggableError } from './error-log.js';
 import type { Logger } from './logger.js';
-import type { RunningServer } from './grpc-server.js';
+import { startGrpcServer, type GrpcServerOptions, type RunningServer } from './grpc-server.js';
 
 /** A started service: what tests and main.ts both get from a service's bootstrap(). */
 export interface StartedService<D> {
@@ -26,6 +26,20 @@ export function startedService<D extends { close(): Promise<void> }>(
       return stopping;
     },
   };
+}
+
+/** Starts the gRPC server over already-built deps; if it cannot bind, the deps are closed again. */
+export async function serve<D extends { close(): Promise<void> }>(
+  deps: D,
+  options: GrpcServerOptions,
+  config: { GRPC_ADDRESS: string; SHUTDOWN_GRACE_MS: number },
+): Promise<StartedService<D>> {
+  try {
+    return startedService(await startGrpcServer(options, config.GRPC_ADDRESS), deps, config.SHUTDOWN_GRACE_MS);
+  } catch (err: unknown) {
+    await deps.close();
+    throw err;
+  }
 }
 
 /** main.ts glue: start, log the port, stop cleanly on SIGTERM/SIGINT. */

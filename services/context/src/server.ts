@@ -1,7 +1,7 @@
 import { ContextServiceService } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
-import { startedService, type StartedService } from '@clinote/shared/service.js';
+import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ContextConfig } from './config.js';
 import { createDeps, type ContextDeps } from './deps.js';
 import { getEncounter, listEncounters } from './handlers/encounters.js';
@@ -13,8 +13,7 @@ import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.j
 
 export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
   const base = { scope: 'clinote-context', logger: deps.logger, around: withRequestContext(deps.orm) };
-  const bind = <Req, Res>(method: string, handler: (d: ContextDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
-    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  const bind = handlerBinder(base, deps);
   return {
     ...base,
     contract: 'context',
@@ -45,6 +44,5 @@ export async function startContext(
   overrides: { onQuery?: () => void } = {},
 ): Promise<StartedService<ContextDeps>> {
   const deps = await createDeps(config, overrides);
-  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
-  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+  return serve(deps, createServerOptions(deps), config);
 }

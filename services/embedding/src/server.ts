@@ -1,7 +1,7 @@
 import { EmbeddingServiceService } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
-import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
-import { startedService, type StartedService } from '@clinote/shared/service.js';
+import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { EmbeddingConfig } from './config.js';
 import { createDeps, type EmbeddingDeps } from './deps.js';
 import { embedBatch } from './handlers/embed-batch.js';
@@ -9,8 +9,7 @@ import { getCacheStats } from './handlers/get-cache-stats.js';
 
 export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
   const base = { scope: 'clinote-embedding', logger: deps.logger, around: withRequestContext(deps.orm) };
-  const bind = <Req, Res>(method: string, handler: (d: EmbeddingDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
-    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  const bind = handlerBinder(base, deps);
   return {
     ...base,
     contract: 'embedding',
@@ -27,6 +26,5 @@ export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
 
 export async function startEmbedding(config: EmbeddingConfig): Promise<StartedService<EmbeddingDeps>> {
   const deps = await createDeps(config);
-  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
-  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+  return serve(deps, createServerOptions(deps), config);
 }

@@ -1,7 +1,7 @@
 import { ExtractionServiceService } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
-import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
-import { startedService, type StartedService } from '@clinote/shared/service.js';
+import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ExtractionConfig } from './config.js';
 import { createDeps, type ExtractionDeps } from './deps.js';
 import { evaluate } from './handlers/evaluate.js';
@@ -9,8 +9,7 @@ import { extract } from './handlers/extract.js';
 
 export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
   const base = { scope: 'clinote-extraction', logger: deps.logger, around: withRequestContext(deps.orm) };
-  const bind = <Req, Res>(method: string, handler: (d: ExtractionDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
-    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  const bind = handlerBinder(base, deps);
   return {
     ...base,
     contract: 'extraction',
@@ -27,6 +26,5 @@ export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
 
 export async function startExtraction(config: ExtractionConfig): Promise<StartedService<ExtractionDeps>> {
   const deps = await createDeps(config);
-  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
-  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+  return serve(deps, createServerOptions(deps), config);
 }

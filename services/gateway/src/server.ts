@@ -1,7 +1,7 @@
 import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { startGrpcServer, unary, type CallContext, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
-import { startedService, type StartedService } from '@clinote/shared/service.js';
+import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
@@ -12,8 +12,7 @@ import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
   const base = { scope: 'clinote-gateway', logger: deps.logger, around: withRequestContext(deps.orm) };
-  const bind = <Req, Res>(method: string, handler: (d: GatewayDeps, req: Req, ctx: CallContext) => Promise<Res>) =>
-    unary<Req, Res>(base, method, (req, ctx) => handler(deps, req, ctx));
+  const bind = handlerBinder(base, deps);
   return {
     ...base,
     contract: 'gateway',
@@ -41,6 +40,5 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
 
 export async function startGateway(config: GatewayConfig): Promise<StartedService<GatewayDeps>> {
   const deps = await createDeps(config);
-  const server = await startGrpcServer(createServerOptions(deps), config.GRPC_ADDRESS);
-  return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
+  return serve(deps, createServerOptions(deps), config);
 }
