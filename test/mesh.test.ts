@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTelemetry } from '@clinote/shared/telemetry.js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
+import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { credentials } from '@grpc/grpc-js';
 import { loadConfig as loadContextConfig } from '@clinote/context/config.js';
@@ -259,6 +260,25 @@ describe('context gathering', () => {
     context.close();
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts[1]).toBe(counts[0]);
+  });
+
+  it('chooses no context, rather than failing, when the embedder changed dimension', async () => {
+    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    try {
+      const selected = await call(context, context.selectContext, {
+        userId,
+        transcript: valid[4]!.src,
+        transcriptEmbedding: [0.6, 0.8, 0],
+        sopIds: [soapId],
+        model: 'gpt-4o',
+        contextWindow: 0,
+        reservedOutputTokens: 0,
+      });
+      expect(selected.choices).toEqual([]);
+      expect(selected.stopReason).toBe(ContextStopReason.CONTEXT_STOP_REASON_NO_CANDIDATES);
+    } finally {
+      context.close();
+    }
   });
 
   it("sees encounters another replica saved since its pool was warmed", async () => {

@@ -2,6 +2,7 @@ import type { SelectContextRequest, SelectContextResponse } from '@clinote/share
 import { ValidationError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
+import { CandidatePool } from '../domain/candidate-pool.js';
 import { selectContext as choose, sopPromptText } from '../domain/selection.js';
 import { countTokens } from '../domain/tokens.js';
 import { EncounterSchema } from '../entities/encounter.js';
@@ -12,7 +13,7 @@ import { candidatePool, requestedSops } from './gather-context.js';
 export async function selectContext(
   deps: ContextDeps,
   req: SelectContextRequest,
-  _ctx: CallContext,
+  ctx: CallContext,
 ): Promise<SelectContextResponse> {
   const violations = uuidViolations({ user_id: req.userId });
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
@@ -30,22 +31,21 @@ export async function selectContext(
     req.contextWindow || deps.config.CONTEXT_WINDOW_TOKENS,
     transcriptTokens + sopTokens + reserved + deps.config.CONTEXT_MAX_EXAMPLE_TOKENS,
   );
-  const selection =
-    pool.size > 0 && pool.dimension !== req.transcriptEmbedding.length
-      ? undefined
-      : choose({
-          transcript: req.transcript,
-          transcriptEmbedding: Float32Array.from(req.transcriptEmbedding),
-          sops,
-          pool,
-          model,
-          contextWindow: window,
-          reservedOutputTokens: reserved,
-          transcriptTokens,
-          sopTokens,
-          mode: deps.config.CONTEXT_SELECTION_MODE,
-        });
-  if (!selection) throw ValidationError.field('transcript_embedding', 'dimension differs from the stored encounters');
+  // Encounters embedded by another model (the embedder changed) are not comparable: choose none of them.
+  const comparable = pool.size === 0 || pool.dimension === req.transcriptEmbedding.length;
+  if (!comparable) ctx.logger.warn({ pool_dimension: pool.dimension, dimension: req.transcriptEmbedding.length }, 'embedding dimension changed');
+  const selection = choose({
+    transcript: req.transcript,
+    transcriptEmbedding: Float32Array.from(req.transcriptEmbedding),
+    sops,
+    pool: comparable ? pool : emptyPool(req.transcriptEmbedding.length),
+    model,
+    contextWindow: window,
+    reservedOutputTokens: reserved,
+    transcriptTokens,
+    sopTokens,
+    mode: deps.config.CONTEXT_SELECTION_MODE,
+  });
 
   const ids = selection.choices.map((c) => c.id);
   const rows = ids.length
@@ -63,4 +63,8 @@ export async function selectContext(
     tokensUsed: selection.tokensUsed,
     candidatesConsidered: selection.candidatesConsidered,
   };
+}
+
+function emptyPool(dimension: number): CandidatePool {
+  return new CandidatePool(dimension, 0);
 }
