@@ -1,5 +1,6 @@
 /**
- * Builds the clinical concept lexicon used by context selection's medical_relevance factor.
+ * Builds the clinical concept lexicon used by context selection's medical_relevance factor and the offline
+ * extractor's medication and problem lists.
  *
  * Why built here: no installable package ships a categorised clinical vocabulary (UMLS, SNOMED CT,
  * RxNorm are licence-gated; npm's @cspell/dict-medicalterms and Debian's hunspell-en-med are flat
@@ -13,7 +14,7 @@
  *   3. brand names, abbreviations and plurals map to one concept (tylenol -> acetaminophen);
  *   4. each concept's IDF is measured over every training encounter (transcript + note).
  *
- * Usage: `npx tsx scripts/build-lexicon.ts [--data ../shared/data] [--out services/context/src/domain/lexicon.json]`.
+ * Usage: `npx tsx scripts/build-lexicon.ts [--data ../shared/data] [--out packages/shared/src/clinical-lexicon/lexicon.json]`.
  * The output is deterministic for the same data; rebuilding changes concept ids, so stored
  * concept ids carry the lexicon version (see `LEXICON_VERSION` in concepts.ts).
  */
@@ -31,7 +32,7 @@ function argValue(name: string): string | undefined {
 }
 
 const dataDir = resolve(repoRoot, argValue('--data') ?? '../shared/data');
-const outPath = resolve(repoRoot, argValue('--out') ?? 'services/context/src/domain/lexicon.json');
+const outPath = resolve(repoRoot, argValue('--out') ?? 'packages/shared/src/clinical-lexicon/lexicon.json');
 const aciTrain = resolve(dataDir, 'aci-bench/train.json');
 const mtsTrain = resolve(dataDir, 'mts-dialog/train.csv');
 for (const file of [aciTrain, mtsTrain]) {

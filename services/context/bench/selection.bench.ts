@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { contextStopReasonToJSON } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { CandidatePool } from '../src/domain/candidate-pool.js';
-import { conceptIdsFor } from '../src/domain/concepts.js';
+import { conceptIdsFor } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { selectContext } from '../src/domain/selection.js';
 import { field, section, seededRandom, sop, unitVector, vectorAtSimilarity } from '../src/domain/test-fixtures.js';
 import { countTokens } from '../src/domain/tokens.js';

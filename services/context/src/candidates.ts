@@ -1,5 +1,5 @@
 import { numericSupport } from '@clinote/shared/numeric-support.js';
-import { conceptIdsFor } from './domain/concepts.js';
+import { conceptIdsFor } from '@clinote/shared/clinical-lexicon/concepts.js';
 import type { CandidateRecord } from './domain/candidate-pool.js';
 import { filledSectionsOf } from './domain/sections.js';
 import { countTokens } from './domain/tokens.js';

@@ -9,7 +9,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { ValidationError } from '@clinote/shared/errors.js';
-import { conceptWeightNorm, normaliseConceptIds } from './concepts.js';
+import { conceptWeightNorm, normaliseConceptIds } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { canonicalFilledKeys } from './sections.js';
 import { SIMILARITY_KERNEL_WASM } from './similarity-kernel.js';
 

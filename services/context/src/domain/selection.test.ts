@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ValidationError } from '@clinote/shared/errors.js';
 import { CandidatePool, type CandidateRecord } from './candidate-pool.js';
-import { conceptIdsFor, conceptWeightNorm, medicalRelevance } from './concepts.js';
+import { conceptIdsFor, conceptWeightNorm, medicalRelevance } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { contextCompleteness } from './sections.js';
 import { exampleLimits, selectContext, sopPromptText, type SelectContextInput } from './selection.js';
 import { countTokens, encodingForModel } from './tokens.js';

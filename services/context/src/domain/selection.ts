@@ -21,7 +21,7 @@ import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ContextStopReason, type ContextChoice } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ValidationError } from '@clinote/shared/errors.js';
 import type { CandidatePool } from './candidate-pool.js';
-import { conceptIdsFor, conceptWeightNorm, medicalRelevance, normaliseConceptIds } from './concepts.js';
+import { conceptIdsFor, conceptWeightNorm, medicalRelevance, normaliseConceptIds } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { requirementCoverage, sopRequirements, type SopRequirement } from './sections.js';
 import { countTokens } from './tokens.js';
 

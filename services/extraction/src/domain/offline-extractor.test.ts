@@ -216,3 +216,34 @@ describe('extractOffline reads like a clinical note', () => {
     expect(numericSupport(soap.renderedNote, encounter!.src).rate).toBe(1);
   });
 });
+
+describe('extractOffline history lists', () => {
+  // Another patient's note lends the layout (list style, "CURRENT MEDICATIONS") and nothing else.
+  const listNote = [
+    'PAST MEDICAL HISTORY', '', 'Diabetes.', '',
+    'CURRENT MEDICATIONS', '', 'Metformin 500 mg twice daily.', '',
+    'FAMILY HISTORY', '', 'Mother with history of breast cancer.',
+  ].join('\n');
+  const listTranscript = [
+    '[doctor] any medical problems ?',
+    "[patient] i've had high blood pressure for a few years .",
+    '[doctor] what are you taking for it ?',
+    "[patient] i'm taking lisinopril twenty milligrams a day .",
+    '[doctor] anything in the family ?',
+    '[patient] my father had kidney stones .',
+  ].join('\n');
+  const sections = ACI_BENCH_SECTIONS.filter((s) => ['medical_history', 'medications', 'family_history'].includes(s.key));
+  const result = extractOffline({ transcript: listTranscript, sop: sop(sections), examples: [{ encounterId: 'past-2', transcript: 'x', note: listNote }] });
+
+  it("lists this transcript's conditions, drugs and family illnesses, grounded, under the past notes' titles", () => {
+    expect(result.renderedNote).toContain('PAST MEDICAL HISTORY\n\nHypertension.');
+    expect(result.renderedNote).toContain('CURRENT MEDICATIONS\n\nLisinopril 20 mg daily.');
+    expect(result.renderedNote).toContain('Father with history of kidney stones.');
+    for (const s of result.sections) for (const f of s.fields) if (f.text) expect(f.grounded).toBe(true);
+  });
+
+  it("never carries the past note's conditions, drugs or numbers", () => {
+    expect(result.renderedNote).not.toMatch(/diabetes|metformin|500|breast|mother/i);
+    expect(numericSupport(result.renderedNote, listTranscript).supported).toBe(numericSupport(result.renderedNote, listTranscript).total);
+  });
+});

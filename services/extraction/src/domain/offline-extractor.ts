@@ -14,6 +14,8 @@ import { labelExamFinding } from './offline/exam.js';
 import { reviewOfSystems, reviewOfSystemsLines, symptomSummary } from './offline/review-of-systems.js';
 import { dictatedVitals, vitalKindOf, vitalLine, type VitalSign } from './offline/vitals.js';
 import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
+import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, type HistoryItem } from './offline/history-lists.js';
+import { hpiStatement } from './offline/hpi.js';
 import { parseTranscript, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
 
@@ -170,6 +172,52 @@ interface NoteMaterial {
   opener?: Statement;
   /** The history parts the examples' notes keep as sections; undefined = fill every part asked for. */
   layout?: Set<HistoryPart>;
+  /** Conditions, drugs and family illnesses this transcript names (built on first use). */
+  lists: () => Record<ListPart, HistoryItem[]>;
+  /** How the note refers to the patient (for rewritten fragments). */
+  pronouns?: PatientPronouns;
+  /** The list parts the examples' notes write as prose ("Patient reports taking ..."). */
+  prose: Set<HistoryPart>;
+}
+
+type ListPart = 'medical_history' | 'medications' | 'family_history';
+const LIST_PARTS: readonly HistoryPart[] = ['medical_history', 'medications', 'family_history'];
+
+/** Upper-case header lines of past notes, in order of first use. */
+function exampleHeaders(notes: string[]): string[] {
+  const out = new Set<string>();
+  for (const note of notes)
+    for (const line of note.split('\n')) {
+      const t = line.trim().replace(/:$/, '');
+      if (t.length > 1 && t.length < 40 && t === t.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(t)) out.add(t);
+    }
+  return [...out];
+}
+
+/**
+ * The past notes' own title for a section that names the same thing ("PAST MEDICAL HISTORY" for
+ * "MEDICAL HISTORY", "PHYSICAL EXAM" for "PHYSICAL EXAMINATION"): layout only, never content.
+ */
+function headerFor(title: string, headers: string[]): string | undefined {
+  const part = historyPartOf(title);
+  const exam = /^physical exam(?:ination)?$/i;
+  const same = headers.filter((h) => h.toLowerCase() !== title.toLowerCase() && (part ? historyPartOf(h) === part : exam.test(title) && exam.test(h)));
+  return headers.some((h) => h.toLowerCase() === title.toLowerCase()) ? undefined : same[0];
+}
+
+/** The history parts of a note with their bodies, from its upper-case header lines. */
+function notePartBodies(note: string): [HistoryPart, string][] {
+  const out: [HistoryPart, string][] = [];
+  let current: [HistoryPart, string] | undefined;
+  for (const line of note.split('\n')) {
+    const t = line.trim().replace(/:$/, '');
+    if (t.length > 1 && t.length < 40 && t === t.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(t)) {
+      const part = historyPartOf(t);
+      current = part ? [part, ''] : undefined;
+      if (current) out.push(current);
+    } else if (current && t) current[1] += `${t}\n`;
+  }
+  return out;
 }
 
 /** The history parts a note keeps as sections of their own, from its upper-case header lines. */
@@ -188,6 +236,11 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart): FieldVa
   const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
   if (part === 'vitals') return fieldValue(m.transcript, field, m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })));
   const planned = m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans));
+  if (LIST_PARTS.includes(part)) {
+    const listPart = part as ListPart;
+    const lines = historyLines(listPart, m.lists()[listPart].slice(0, limit), m.prose.has(part));
+    return fieldValue(m.transcript, field, lines.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
+  }
   if (part === 'medications') {
     // Each drug once, as the note lists it, with the statement that names it as evidence.
     const seen = new Set<string>();
@@ -200,7 +253,9 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart): FieldVa
   }
   const found = m
     .all()
-    .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
+    .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
+    // A social history line is short and about the patient's life, not a reading or the plan.
+    .filter((st) => part !== 'social_history' || !SOCIAL_NOT.test(st.text));
   // Instructions close the visit: the last follow-up statements of its second half, never the opening "presents for follow-up".
   if (part === 'instructions') {
     const late = found.filter((st) => st.spans[0]!.start > m.transcript.length / 2 && !/\bpresents?\b/i.test(st.text));
@@ -208,6 +263,8 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart): FieldVa
   }
   return fieldValue(m.transcript, field, found.slice(0, limit));
 }
+
+const SOCIAL_NOT = /\b(?:blood (?:pressure|sugars?)|heart rate|beats|fever|we will|should|physical therapy|patients)\b/i;
 
 const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
 
@@ -299,7 +356,12 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     const opener = m.opener;
     // Neither the summary again nor what the clinician said about the plan belongs to the history.
     const planned = [...(opener?.spans ?? []), ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans))];
-    const rest = found.filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
+    const rest = found
+      .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
+      .flatMap((st) => {
+        const text = m.pronouns ? hpiStatement(st.text, m.pronouns) : st.text;
+        return text ? [{ ...st, text }] : [];
+      });
     return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...m.symptoms]);
   }
   return fieldValue(m.transcript, field, found);
@@ -370,6 +432,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     }),
   );
   let all: Statement[] | undefined;
+  let lists: Record<ListPart, HistoryItem[]> | undefined;
   const bestSection = new Map(scored.map((s) => [s.sentence.start, s.best]));
   const problems = assessedProblems(sentences, pronouns, (s) => bestSection.get(s.start) === 'assessment_plan');
   const firstProblem = problems.find((p) => p.name)?.name;
@@ -389,11 +452,26 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     ...optional('opener', opener?.text ? opener : undefined),
     ...optional('agreement', patientAgreement(sentences)),
     ...optional('layout', (options.partsFromLayout ?? true) && input.examples.length > 0 ? new Set(input.examples.slice(0, options.templateExamples ?? 3).flatMap((e) => noteParts(e.note))) : undefined),
+    pronouns,
+    lists: () =>
+      (lists ??= {
+        medical_history: medicalHistory(sentences),
+        medications: currentMedications(sentences, pronouns),
+        family_history: familyHistory(sentences),
+      }),
+    prose: new Set(
+      input.examples
+        .slice(0, options.templateExamples ?? 3)
+        .flatMap((e) => notePartBodies(e.note))
+        .filter(([, body]) => prosePart(body))
+        .map(([part]) => part),
+    ),
     planLabels: input.examples.slice(0, options.templateExamples ?? 3).some((e) => /Medical Reasoning:/.test(e.note)),
   };
+  const headers = exampleHeaders(input.examples.slice(0, options.templateExamples ?? 3).map((e) => e.note));
   const sections: SectionResult[] = sop.sections.map((section) => ({
     key: section.key,
-    title: section.title,
+    title: headerFor(section.title, headers) ?? section.title,
     fields: section.fields.map((field) =>
       isWholeNoteField(sop.sections, sentences.length) ? fillWholeDialogue(material, section, field) : fillField(material, section, field),
     ),

@@ -41,7 +41,7 @@ export function historyPartOf(title: string): HistoryPart | undefined {
 const CUES: Record<Exclude<HistoryPart, 'vitals' | 'family_and_social_history'>, RegExp> = {
   medical_history: /\b(?:history of|diagnosed with|been diagnosed|medical history|(?:has|had) (?:a |an )?(?:hypertension|diabetes|asthma|copd|cancer|depression|anxiety|heart failure|high blood pressure|high cholesterol|arthritis|hypothyroidism|kidney disease))\b/,
   surgical_history: /\b(?:surgery|surgeries|surgical|operation|operated|\w+ectomy|\w+plasty|replacement|stent|repair(?:ed)?)\b/,
-  social_history: /\b(?:smok\w*|cigarettes?|tobacco|vap(?:e|es|ing)|alcohol|drinks? (?:a|alcohol|beer|wine|socially|on)|beers?|wine|marijuana|recreational drugs|works? (?:as|at|in|for|from)|job|retired|married|lives? (?:with|alone|in)|exercis\w*|hik(?:e|es|ing)|runs?|running|gym|swim\w*|bik(?:e|es|ing)|golf\w*|play(?:s|ing)? (?:basketball|soccer|tennis|football|baseball|softball|volleyball))\b/,
+  social_history: /\b(?:smok\w*|cigarettes?|tobacco|vap(?:e|es|ing)|alcohol|drinks? (?:a|alcohol|beer|wine|socially|on)|beers?|wine|marijuana|recreational drugs|works? (?:as|at|in|for|from)|job|retired|married|lives? (?:with|alone|in)|hik(?:e|es|ing)|go(?:es)? running|likes? to run|gym|swim\w*|bik(?:e|es|ing)|golf\w*|play(?:s|ing)? (?:basketball|soccer|tennis|football|baseball|softball|volleyball))\b/,
   family_history: /\b(?:family history|runs in (?:the|his|her|their) family|(?:his|her|their) (?:mother|mom|father|dad|sister|brother|siblings?|grandmother|grandfather|aunt|uncle|parents?) (?:has|had|have|was|were|died|passed))\b/,
   medications: /\b\d+(?:\.\d+)? ?(?:mg|mcg|units?)\b/,
   allergies: /\ballerg/,
@@ -50,12 +50,12 @@ const CUES: Record<Exclude<HistoryPart, 'vitals' | 'family_and_social_history'>,
 
 /** How many statements a part takes at most (reference notes keep these sections short). */
 export const PART_LIMIT: Record<HistoryPart, number> = {
-  medical_history: 2,
+  medical_history: 4,
   surgical_history: 2,
   social_history: 3,
-  family_history: 2,
+  family_history: 3,
   family_and_social_history: 4,
-  medications: 3,
+  medications: 6,
   allergies: 2,
   vitals: 5,
   instructions: 2,

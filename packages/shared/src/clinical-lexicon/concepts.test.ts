@@ -9,6 +9,7 @@ import {
   conceptWeightNorm,
   describeConcept,
   extractConcepts,
+  findConcepts,
   medicalRelevance,
 } from './concepts.js';
 
@@ -75,5 +76,17 @@ describe('clinical concepts', () => {
     };
     const ids = conceptIdsFor(data.data[0]!.src);
     expect(ids.length).toBeGreaterThan(20);
+  });
+});
+
+describe('findConcepts', () => {
+  it('finds the longest phrase with offsets into the text, brand names under their concept', () => {
+    const text = 'I take Tylenol for my left knee pain and lisinopril.';
+    const found = findConcepts(text);
+    const drug = found.find((c) => c.name === 'acetaminophen')!;
+    expect(drug.category).toBe('medication');
+    expect(text.slice(drug.start, drug.end)).toBe('Tylenol');
+    expect(found.map((c) => text.slice(c.start, c.end))).toContain('lisinopril');
+    expect(found.some((c) => c.start <= text.indexOf('knee') && text.indexOf('knee') < c.end)).toBe(true);
   });
 });

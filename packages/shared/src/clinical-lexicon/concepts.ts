@@ -195,3 +195,38 @@ export function medicalRelevance(
   }
   return Math.min(1, shared / Math.sqrt(transcriptNorm * candidateNorm));
 }
+
+/** A lexicon phrase found in a text, with half-open character offsets of its surface. */
+export interface ConceptMention {
+  name: string;
+  category: ConceptCategory;
+  start: number;
+  end: number;
+}
+
+/**
+ * The longest lexicon phrase at each word of the text, left to right, without overlaps
+ * ("left knee pain" is one mention). Offsets point into `text`, so a mention can be quoted as evidence.
+ */
+export function findConcepts(text: string): ConceptMention[] {
+  const lower = text.toLowerCase();
+  const words: { id: number; start: number; end: number }[] = [];
+  for (const m of lower.matchAll(/[a-z0-9]+/g)) words.push({ id: wordIds.get(m[0]) ?? -1, start: m.index, end: m.index + m[0].length });
+  const out: ConceptMention[] = [];
+  for (let i = 0; i < words.length; i++) {
+    let node = 0;
+    let best: { concept: number; j: number } | undefined;
+    for (let j = i; j < words.length; j++) {
+      const word = words[j]!.id;
+      const next = word < 0 ? undefined : transitions.get(node * WORD_SPACE + word);
+      if (next === undefined) break;
+      node = next;
+      const concept = nodeConceptIds[node]!;
+      if (concept >= 0) best = { concept, j };
+    }
+    if (!best) continue;
+    out.push({ name: conceptNames[best.concept]!, category: conceptCategories[best.concept]!, start: words[i]!.start, end: words[best.j]!.end });
+    i = best.j;
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * History-of-present-illness prose from spoken fragments: the clinician's conversational leads go
+ * ("I know that he had ..." → "He had ..."), a symptom said without a clause becomes a report
+ * ("Slight cramps." → "He reports slight cramps."), and a clause that is only a dangling "when ..."
+ * is dropped. Rewrites only reorder and add phrasing words; every fact word is the sentence's own.
+ */
+import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
+import type { PatientPronouns } from './normalise.js';
+
+// Conversational leads of a clinician's summary that state nothing.
+const LEADS =
+  /^(?:(?:and|so|then|now|also|lastly|finally|okay)\b[,\s]*)*(?:i know (?:that )?(?=he |she |the patient |his |her )|i see (?:here )?(?:that )?|i understand (?:that )?|it sounds like |it looks like |i heard (?:that )?|i remember (?:that )?)/i;
+// Words that make a clause: a subject or a finite verb.
+const CLAUSE = /\b(?:i|he|she|they|it|this|that|there|we|you|who|patient|is|are|was|were|has|have|had|does|did|do|feels?|felt|gets?|got|hurts?|started|began|took|takes|notices?|noticed|reports?|denies|states?)\b/i;
+// A dependent clause on its own ("Just when he is doing the projects.").
+const DEPENDENT = /^(?:just |only |especially |like )?(?:when|whenever|if|because|while|since|until|unless|as|after|before)\b/i;
+// Clinician remarks that are small talk, not history ("We just talked a lot about ...").
+const SMALL_TALK = /\b(?:we (?:just )?talked (?:a lot )?about|nice to (?:see|meet)|how are you|thank you|good to see|let me (?:just )?(?:take a look|ask you))\b/i;
+
+function capitalise(t: string): string {
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+/**
+ * One HPI statement as note prose, or undefined when it is small talk or a fragment that states
+ * nothing on its own. `text` is already normalised (third person, digits, punctuation).
+ */
+export function hpiStatement(text: string, pronouns: PatientPronouns): string | undefined {
+  let t = text.trim();
+  // The plan's structure ("For his third problem, his hypertension.") is not history.
+  if (/^(?:\w+ )?for (?:his|her|the patient's|the|your) (?:\w+ )?problem\b/i.test(t)) return undefined;
+  const talk = t.match(SMALL_TALK);
+  if (talk) {
+    // Small talk after a finding ("A little dizziness and we just talked about ...") goes alone.
+    const kept = t.slice(0, talk.index).replace(/(?:,|\band|\bbut|\bso)\s*$/i, '').trim();
+    if (kept.split(/\s+/).length < 2) return undefined;
+    t = `${kept}.`;
+  }
+  const lead = t.match(LEADS);
+  if (lead && lead[0].length < t.length) t = capitalise(t.slice(lead[0].length).trim());
+  const body = t.replace(/[.?!]+$/, '');
+  const words = body.split(/\s+/).filter(Boolean);
+  if (DEPENDENT.test(body) && words.length <= 8) return undefined;
+  if (CLAUSE.test(body)) return t;
+  // A symptom said alone: the patient reports it.
+  const symptom = findConcepts(body).some((c) => c.category === 'finding' || c.category === 'problem');
+  if (symptom && words.length <= 8) return `${capitalise(pronouns.subject)} reports ${body.charAt(0).toLowerCase()}${body.slice(1)}.`;
+  return words.length <= 3 ? undefined : t;
+}
