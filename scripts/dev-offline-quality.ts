@@ -1,9 +1,10 @@
 // Developer harness for the offline extractor: scores it on ACI-Bench valid.json against the
 // reference notes, next to the whole-transcript and copied-nearest-note baselines.
 // Usage: pnpm tsx scripts/dev-offline-quality.ts [--data valid] [--budget 1.0] [--min-p 0.35] [--show N]
+//        [--soap N | --soap D2N068,D2N070]: print the demo SOAP note's structured result for those encounters instead.
 import { writeFileSync } from 'node:fs';
 import type { ContextExample } from '../packages/shared/src/gen/clinote/common/v1/common.js';
-import { ACI_BENCH_SECTIONS } from '../packages/shared/src/fixtures/sops.js';
+import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '../packages/shared/src/fixtures/sops.js';
 import { loadAciBench, type AciBenchEncounter } from '../packages/shared/src/fixtures/datasets.js';
 import { numericSupport } from '../packages/shared/src/numeric-support.js';
 import { meanRouge, rougeScores, rougeTokens, type RougeF1 } from '../packages/shared/src/rouge.js';
@@ -100,6 +101,29 @@ function record(name: string, pred: string, e: AciBenchEncounter): void {
   const n = numericSupport(pred, e.src);
   s.numbers[0] += n.supported;
   s.numbers[1] += n.total;
+}
+
+/** The demo's SOAP note for a few encounters, as `pnpm start` prints it (one past note as context). */
+function printSoap(which: string): void {
+  const wanted = /^\d+$/.test(which) ? data.slice(0, Number(which)) : data.filter((e) => which.split(',').some((w) => e.file.startsWith(w)));
+  const sop = { id: 'soap', userId: 'dev', name: 'SOAP note', version: 1, active: true, sections: SOAP_NOTE_SECTIONS };
+  for (const e of wanted) {
+    const t0 = performance.now();
+    const result = extractOffline({ transcript: e.src, sop, examples: nearest(e, Number(arg('k', '1'))) });
+    console.log(`=== ${e.file} (${(performance.now() - t0).toFixed(0)} ms)`);
+    for (const section of result.sections) {
+      console.log(`[${section.title}]`);
+      for (const f of section.fields) {
+        const value = f.items.length > 0 ? f.items.map((i) => `\n      - ${i}`).join('') : f.text || '(not found)';
+        console.log(`  ${f.key}:${f.items.length > 0 ? '' : ' '}${value}${f.text || f.items.length > 0 ? (f.grounded ? '' : ' [UNGROUNDED]') : ''}`);
+      }
+    }
+    console.log();
+  }
+}
+if (process.argv.includes('--soap')) {
+  printSoap(arg('soap', '3'));
+  process.exit(0);
 }
 
 let values = 0;

@@ -10,13 +10,13 @@ import { bundledSectionModel, type SectionModel } from './offline/section-model.
 import { NOTE_SECTIONS, sectionOfHeader, type NoteSection } from './offline/sections.js';
 import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptions } from './offline/select.js';
 import { supportedTemplateSentences } from './offline/template.js';
-import { labelExamFinding } from './offline/exam.js';
+import { examFindings } from './offline/exam.js';
 import { reviewOfSystems, reviewOfSystemsLines, symptomSummary } from './offline/review-of-systems.js';
 import { dictatedVitals, vitalKindOf, vitalLine, type VitalSign } from './offline/vitals.js';
 import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
-import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, type HistoryItem } from './offline/history-lists.js';
+import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
 import { hpiStatement } from './offline/hpi.js';
-import { parseTranscript, type TranscriptSentence } from './offline/transcript.js';
+import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
 
 export interface OfflineOptions {
@@ -45,6 +45,8 @@ interface Statement {
   spans: EvidenceSpan[];
   /** Starts a new line or paragraph (a problem of the assessment). */
   breakBefore?: 'line' | 'paragraph';
+  /** Who said it, for rewrites that depend on the voice (the patient's "we" is the household). */
+  speaker?: Speaker;
 }
 
 /**
@@ -61,9 +63,21 @@ function statements(sentences: TranscriptSentence[], pronouns: PatientPronouns, 
       continue;
     }
     const text = normaliseSentence(s.text, s.speaker, pronouns);
-    if (/[a-z0-9]/i.test(text) && text.split(' ').length >= 2) out.push({ text, spans: [{ start: s.start, end: s.end }] });
+    if (/[a-z0-9]/i.test(text) && text.split(' ').length >= 2) out.push({ text, spans: [{ start: s.start, end: s.end }], speaker: s.speaker });
   }
   return out;
+}
+
+/**
+ * Drops a past note's heading line ("• Blood Pressure:") that nothing of its own follows: the values it
+ * introduced were another patient's, and a label with nothing after it reads as a gap.
+ */
+function withoutEmptyHeadings(found: Statement[]): Statement[] {
+  return found.filter((st, i) => {
+    if (!/:\s*$/.test(st.text)) return true;
+    const next = found[i + 1]?.text;
+    return next !== undefined && !/^[•\-*]|^[A-Z][A-Za-z ]+:/.test(next);
+  });
 }
 
 /** `{ key: value }` when the value is defined, else `{}` (exactOptionalPropertyTypes-friendly). */
@@ -180,8 +194,8 @@ interface NoteMaterial {
   prose: Set<HistoryPart>;
 }
 
-type ListPart = 'medical_history' | 'medications' | 'family_history';
-const LIST_PARTS: readonly HistoryPart[] = ['medical_history', 'medications', 'family_history'];
+type ListPart = 'medical_history' | 'surgical_history' | 'medications' | 'family_history';
+const LIST_PARTS: readonly HistoryPart[] = ['medical_history', 'surgical_history', 'medications', 'family_history'];
 
 /** Upper-case header lines of past notes, in order of first use. */
 function exampleHeaders(notes: string[]): string[] {
@@ -230,15 +244,19 @@ function noteParts(note: string): HistoryPart[] {
 }
 
 /** Statements of one history part: this transcript's own sentences about it, never the plan's. */
-function partValue(m: NoteMaterial, field: SopField, part: HistoryPart): FieldValue {
-  if (m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
+function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSection: boolean): FieldValue {
+  // A part the SOP asks for beside other fields (a SOAP note's medications) is always filled;
+  // a section of its own follows the examples' layout.
+  // Past operations are named outright ("Appendectomy."), so notes keep them apart whatever the layout.
+  if (ownSection && part !== 'surgical_history' && m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
     return emptyValue(field.key);
   const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
   if (part === 'vitals') return fieldValue(m.transcript, field, m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })));
   const planned = m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans));
   if (LIST_PARTS.includes(part)) {
     const listPart = part as ListPart;
-    const lines = historyLines(listPart, m.lists()[listPart].slice(0, limit), m.prose.has(part));
+    // A list field holds items; prose ("Patient reports taking ...") only fills a text field.
+    const lines = historyLines(listPart, m.lists()[listPart].slice(0, limit), field.type !== FieldType.FIELD_TYPE_LIST && m.prose.has(part));
     return fieldValue(m.transcript, field, lines.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
   }
   if (part === 'medications') {
@@ -335,7 +353,7 @@ function planStatements(m: NoteMaterial): Statement[] {
 /** Fills one SOP field from the selected statements (or the whole transcript for specific lookups). */
 function fillField(m: NoteMaterial, section: SopSection, field: SopField): FieldValue {
   const part = historyPartOf(field.label) ?? (section.fields.length === 1 ? historyPartOf(section.title) : undefined);
-  if (part) return partValue(m, field, part);
+  if (part) return partValue(m, field, part, section.fields.length === 1);
   const key = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
   const vitalKind = vitalKindOf(key);
   if (vitalKind) {
@@ -359,13 +377,15 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     const rest = found
       .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
       .flatMap((st) => {
-        const text = m.pronouns ? hpiStatement(st.text, m.pronouns) : st.text;
+        const text = m.pronouns ? hpiStatement(st.text, m.pronouns, st.speaker) : st.text;
         return text ? [{ ...st, text }] : [];
       });
     return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...m.symptoms]);
   }
   return fieldValue(m.transcript, field, found);
 }
+
+const STUDY_READ = /\b(?:results? of|x-ray|mri|ct scan|cat scan|echocardiogram|ultrasound|ekg|ecg|lab work|blood work|hemoglobin a1c)\b/i;
 
 // A dialogue this short documents one thing; a one-field SOP on it takes all it states.
 const SHORT_DIALOGUE_SENTENCES = 60;
@@ -403,7 +423,10 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   const pronouns = patientPronouns(transcript);
   // Only sentences that make a note statement compete for a section's budget (open questions do not).
   const stated = new Set(statements(sentences, pronouns, sentences).flatMap((st) => st.spans.map((sp) => sp.start)));
-  const scored = scoreSentences(model, sentences).filter((s) => stated.has(s.sentence.start));
+  const scored = scoreSentences(model, sentences)
+    .filter((s) => stated.has(s.sentence.start))
+    // A study read out during the exam ("the results of your chest x-ray ... show") is a result, not a finding.
+    .map((s) => (s.best === 'physical_exam' && STUDY_READ.test(s.sentence.text) ? { ...s, best: 'results' } : s));
   const chosen = selectSentences(model, scored, options.selection ?? DEFAULT_SELECTION);
   const templated = supportedTemplateSentences(input.examples, sentences, options.templateExamples ?? 3).filter(
     (t) => !t.phrasingOnly || (options.templatePhrasing ?? true),
@@ -417,6 +440,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
       );
       // A bare list number ("2.") numbers another patient's problems. Fact-free lines of a past note state nothing here; a supported sentence keeps its label.
       const fromNotes = fromTemplate
+        // A heading line ("• Blood Pressure:") introduced the past patient's values; alone it states nothing.
         .filter((t) => !t.phrasingOnly && !/^\d+\.$/.test(t.text.trim()))
         .map((t, i, all) => {
           const label = t.label && all[i - 1]?.label !== t.label ? `${t.label} ` : '';
@@ -427,8 +451,8 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
         if (lines.length > 0) return [section, lines];
       }
       if (section === 'physical_exam' && (options.examSystems ?? true))
-        return [section, [...fromNotes, ...extracted.map((st) => ({ ...st, text: labelExamFinding(st.text) }))]];
-      return [section, [...fromNotes, ...extracted]];
+        return [section, withoutEmptyHeadings([...fromNotes, ...extracted.flatMap((st) => examFindings(st.text).map((text) => ({ ...st, text })))])];
+      return [section, withoutEmptyHeadings([...fromNotes, ...extracted])];
     }),
   );
   let all: Statement[] | undefined;
@@ -456,6 +480,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     lists: () =>
       (lists ??= {
         medical_history: medicalHistory(sentences),
+        surgical_history: surgicalHistory(sentences),
         medications: currentMedications(sentences, pronouns),
         family_history: familyHistory(sentences),
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart } from './history-lists.js';
+import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory } from './history-lists.js';
 import { patientPronouns } from './normalise.js';
 import { parseTranscript } from './transcript.js';
 
@@ -43,5 +43,39 @@ describe('history lists', () => {
     expect(currentMedications(quiet, he)).toEqual([]);
     expect(medicalHistory(quiet)).toEqual([]);
     expect(familyHistory(quiet)).toEqual([]);
+  });
+
+  it('takes a drug whose dose is changed as current, at the dose it is changed from', () => {
+    const change = parseTranscript(
+      ["[doctor] i want to increase your lasix to eighty milligrams once a day .", "[doctor] i'd like to increase the lisinopril from ten milligrams to twenty milligrams a day ."].join('\n'),
+    ).sentences;
+    expect(currentMedications(change, he).map((d) => d.text)).toEqual(['Lasix', 'Lisinopril 10 mg']);
+  });
+
+  it('names past operations told in lay words, and only ones the patient had', () => {
+    const ops = parseTranscript(
+      [
+        '[doctor] any surgeries in the past ?',
+        '[patient] i did have my appendix taken out when i was eighteen .',
+        '[patient] and they took my gall bladder out several years ago .',
+        '[doctor] we may need to take your thyroid out .',
+      ].join('\n'),
+    ).sentences;
+    const items = surgicalHistory(ops);
+    expect(items.map((i) => i.text)).toEqual(['Appendectomy', 'Cholecystectomy']);
+    expect(historyLines('surgical_history', items, false).map((l) => l.text)).toEqual(['Appendectomy.', 'Cholecystectomy.']);
+  });
+
+  it("states a family history asked about and answered no, even when the transcript's speaker tags are swapped", () => {
+    const asked = (q: string, a: string) => familyHistory(parseTranscript(`[doctor] ${q}\n[patient] ${a}`).sentences);
+    expect(historyLines('family_history', asked('anybody in the family with kidney failure , dialysis or transplant ?', 'no .'), false)[0]!.text).toBe(
+      'Denies family history of kidney failure, dialysis or transplant.',
+    );
+    expect(historyLines('family_history', asked('anyone in your family have any history of diseases ?', 'i was adopted so i really have no idea .'), false)[0]!.text).toBe(
+      'No known family history.',
+    );
+    const swapped = familyHistory(parseTranscript('[patient] anyone in your family that you know have immune deficiencies\n[doctor] no my family is actually pretty healthy').sentences);
+    expect(historyLines('family_history', swapped, true)[0]!.text).toBe('Denies family history of immune deficiencies.');
+    expect(asked('anybody in the family with kidney failure ?', 'yes , my uncle .').filter((i) => i.negated)).toEqual([]);
   });
 });

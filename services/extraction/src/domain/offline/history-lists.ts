@@ -8,7 +8,7 @@ import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.
 import { findConcepts, type ConceptMention } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { digitiseNumbers } from './numbers.js';
 import { medicationsWithDose } from './history-parts.js';
-import { normaliseSentence, type PatientPronouns } from './normalise.js';
+import { isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
 import type { TranscriptSentence } from './transcript.js';
 
 /** One list item: a name (with dose, for drugs) and the sentence it was said in. */
@@ -19,6 +19,8 @@ export interface HistoryItem {
   negated?: boolean;
   /** Family items: who has it ("father"), as said. */
   relative?: string;
+  /** A denial with no named illness ("anyone in your family ..." – "no"): no known family history. */
+  noneKnown?: boolean;
 }
 
 // Lexicon words that name a class or a habit rather than a drug a note would list.
@@ -29,6 +31,9 @@ const GENERIC_DRUGS = new Set(
 const PLANNED_DRUG = /\b(?:prescrib\w*|recommend\w*|start(?:ed)? you|put you on|give you|switch\w*|refill|try you|order\w*|increase|decrease|we will|i'm gon na|i'm going to|i am going to|i wan na|i want to|i'd like to|you can take|you may|would like)\b/;
 // How a sentence says the patient takes a drug now.
 const TAKES_DRUG = /\b(?:tak(?:e|es|ing)|took|tried|using|use|on|started me on|continue|taking your)\b/;
+
+// The words right before a drug whose dose the clinician changes.
+const DOSE_CHANGE = /\b(?:increase|decrease|adjust|reduce|lower|raise|titrate|double|bump up)\s+(?:(?:the|his|her|your|my)\s+)?(?:dose of (?:the |his |her |your )?)?$/i;
 
 /** Drug mentions of the lexicon's medication category in one sentence, as said. */
 function drugMentions(text: string): ConceptMention[] {
@@ -55,6 +60,15 @@ export function currentMedications(sentences: TranscriptSentence[], pronouns: Pa
       s.speaker !== 'doctor' && previous?.speaker === 'doctor' && /\b(?:medications?|taking|meds|pills|supplements?)\b/.test(previous.text.toLowerCase());
     const continued = s.speaker === 'doctor' && /\b(?:continue|you're on|you are on|have you on|you on the|taking your|keep you on)\b/.test(lower);
     const current = continued || (s.speaker !== 'doctor' && (TAKES_DRUG.test(lower) || answersMedicationQuestion || /^\W*\w+\W*$/.test(lower.replace(/[.?!,]/g, ''))));
+    // A dose change ("increase your lasix to 80 mg") tells the drug is taken now; the new dose is the plan's.
+    const changed = drugs.filter((d) => DOSE_CHANGE.test(s.text.slice(Math.max(0, d.start - 40), d.start)));
+    for (const d of changed) {
+      if (items.has(d.name)) continue;
+      // "increase the lisinopril from 10 mg to 20 mg": the dose it is changed from is the current one.
+      const from = digitiseNumbers(s.text.slice(d.end, d.end + 40).toLowerCase()).match(/^\s*from (\d+(?:\.\d+)?) ?(mg|mcg|units?|milligrams?)\b/);
+      const dose = from ? ` ${from[1]} ${from[2]!.startsWith('milligram') ? 'mg' : from[2]}` : '';
+      items.set(d.name, { text: `${capitalise(s.text.slice(d.start, d.end).toLowerCase())}${dose}`, span: { start: s.start, end: s.end } });
+    }
     if (!current || (!continued && PLANNED_DRUG.test(lower))) continue;
     const dosed = medicationsWithDose(normaliseSentence(s.text, s.speaker, pronouns).replace(/\bwe will (?=continue|keep)/gi, ''));
     for (const d of drugs) {
@@ -124,9 +138,37 @@ export function medicalHistory(sentences: TranscriptSentence[]): HistoryItem[] {
   return all.filter((i) => !all.some((o) => o !== i && o.text.length > i.text.length && o.text.toLowerCase().includes(i.text.toLowerCase())));
 }
 
+// What a family-history question asks about: "family history of gi problems", "anybody in the family with kidney failure".
+const FAMILY_TOPIC =
+  /\b(?:family history of|in (?:the|your|his|her) family (?:with|that (?:you know )?(?:has|have|had)|who (?:has|have|had)|has|have|had)|family (?:have|has|had|with))\s+(?:any\s+)?(?:history of\s+)?(?:any\s+)?(.+?)\s*[?.]*$/;
+const GENERIC_TOPIC = /^(?:diseases?|illness(?:es)?|problems?|conditions?|issues|medical (?:problems?|conditions?|issues|history)|health (?:problems?|issues|conditions?)|anything|that|this|things like that)$/;
+// How an answer says there is none, or nothing known.
+const NONE_ANSWER = /^(?:\W*(?:no|nope|nah|none|not that i know|not really|i do ?n't think so|i don't know|nobody|no one)\b)|\b(?:adopted|no idea|pretty healthy|not aware of any)\b/;
+
+/**
+ * A family-history question answered "no" ("anybody in the family with kidney failure?" – "no."):
+ * the illnesses it asked about, denied; a question about any illness at all, no known history.
+ * Question and answer are adjacent sentences of different speakers (some transcripts swap the tags).
+ */
+function deniedFamilyHistory(sentences: TranscriptSentence[]): HistoryItem[] {
+  const out: HistoryItem[] = [];
+  for (const q of sentences) {
+    const answer = sentences[q.index + 1];
+    const lower = q.text.toLowerCase();
+    if (!answer || answer.speaker === q.speaker || !/\bfamily\b/.test(lower) || !(isQuestion(q.text) || /^\W*(?:anyone|anybody)\b/.test(lower))) continue;
+    if (!NONE_ANSWER.test(answer.text.toLowerCase())) continue;
+    const topic = lower.match(FAMILY_TOPIC)?.[1]?.replace(/\s+,/g, ',').replace(/[,\s]+$/, '').trim();
+    const span = { start: q.start, end: answer.end };
+    if (!topic || GENERIC_TOPIC.test(topic)) out.push({ text: '', span, negated: true, noneKnown: true });
+    else if (topic.split(/\s+/).length <= 8 && !/\b(?:you|your|i|we)\b/.test(topic)) out.push({ text: digitiseNumbers(topic), span, negated: true });
+  }
+  return out;
+}
+
 /** Illnesses of the patient's relatives ("my dad had kidney stones"), and denied family history. */
 export function familyHistory(sentences: TranscriptSentence[]): HistoryItem[] {
   const items = new Map<string, HistoryItem>();
+  for (const d of deniedFamilyHistory(sentences)) items.set(d.noneKnown ? '(none known)' : d.text, d);
   for (const s of sentences) {
     const lower = s.text.toLowerCase();
     if (!FAMILY.test(lower) || /\?\s*$/.test(lower)) continue;
@@ -135,6 +177,46 @@ export function familyHistory(sentences: TranscriptSentence[]): HistoryItem[] {
     if (!relative && !/\bfamily history\b|\bruns in\b/.test(lower)) continue;
     for (const p of problemMentions(s.text))
       if (!items.has(p.name)) items.set(p.name, { text: p.surface, span: { start: s.start, end: s.end }, ...(negated ? { negated } : {}), ...(relative && !negated ? { relative } : {}) });
+  }
+  return [...items.values()];
+}
+
+// Operations told in lay words, under their clinical names (general clinical knowledge).
+const LAY_OPERATIONS: [RegExp, string][] = [
+  [/\bnose job\b/, 'rhinoplasty'],
+  [/\bappendix\b/, 'appendectomy'],
+  [/\bgall ?bladder\b/, 'cholecystectomy'],
+  [/\btonsils\b/, 'tonsillectomy'],
+  [/\badenoids\b/, 'adenoidectomy'],
+  [/\buterus\b/, 'hysterectomy'],
+  [/\bspleen\b/, 'splenectomy'],
+  [/\bthyroid\b/, 'thyroidectomy'],
+  [/\bprostate\b/, 'prostatectomy'],
+  [/\bwisdom teeth\b/, 'wisdom teeth extraction'],
+];
+const REMOVED = /\b(?:taken out|removed|took (?:\w+ ){1,3}out|had (?:\w+ ){1,3}out|out)\b/;
+const SURGICAL_PROCEDURE = /(?:ectomy|otomy|ostomy|plasty|pexy|replacement|repair|fusion|bypass|arthroscopy|section|ligation|transplant)$/;
+// How a sentence says the patient had an operation.
+const HAD_OPERATION = /\b(?:i had|i've had|i have had|i did have|they took|had (?:a|an|my|the|his|her)|history of|status post|underwent|s\/p)\b/;
+
+/**
+ * The patient's past operations: procedures said where the patient tells of an operation or answers
+ * a question about surgeries ("I had my appendix taken out" → "Appendectomy"). Clinician plans for
+ * an operation at this visit are left out (those sentences are not told as had).
+ */
+export function surgicalHistory(sentences: TranscriptSentence[]): HistoryItem[] {
+  const items = new Map<string, HistoryItem>();
+  for (const s of sentences) {
+    const lower = s.text.toLowerCase();
+    if (isQuestion(s.text) || /\b(?:no|never|not)\b/.test(lower)) continue;
+    const previous = sentences[s.index - 1];
+    const answers = previous !== undefined && previous.speaker !== s.speaker && /\b(?:surger(?:y|ies)|operations?|procedures?)\b/.test(previous.text.toLowerCase());
+    if (!answers && !HAD_OPERATION.test(lower)) continue;
+    const named = findConcepts(s.text)
+      .filter((c) => c.category === 'procedure' && SURGICAL_PROCEDURE.test(c.name))
+      .map((c) => c.name);
+    const lay = LAY_OPERATIONS.filter(([re, name]) => re.test(lower) && (name === 'rhinoplasty' || REMOVED.test(lower))).map(([, name]) => name);
+    for (const name of [...named, ...lay]) if (!items.has(name)) items.set(name, { text: capitalise(name), span: { start: s.start, end: s.end } });
   }
   return [...items.values()];
 }
@@ -151,7 +233,7 @@ function series(names: string[]): string {
 }
 
 /** One note line per item, or one prose sentence in the layout of the examples' notes. */
-export function historyLines(part: 'medical_history' | 'medications' | 'family_history', items: HistoryItem[], prose: boolean): { text: string; spans: EvidenceSpan[] }[] {
+export function historyLines(part: 'medical_history' | 'surgical_history' | 'medications' | 'family_history', items: HistoryItem[], prose: boolean): { text: string; spans: EvidenceSpan[] }[] {
   if (items.length === 0) return [];
   const lower = (t: string): string => (/^[A-Z][a-z]/.test(t) && part !== 'medications' ? t.charAt(0).toLowerCase() + t.slice(1) : t);
   if (part === 'family_history') {
@@ -161,8 +243,10 @@ export function historyLines(part: 'medical_history' | 'medications' | 'family_h
       text: i.relative ? `${capitalise(i.relative)} with history of ${lower(i.text)}.` : `Family history of ${lower(i.text)}.`,
       spans: [i.span],
     }));
-    if (denied.length > 0) lines.push({ text: `Denies family history of ${series(denied.map((i) => lower(i.text)))}.`, spans: denied.map((i) => i.span) });
-    return prose ? [{ text: lines.map((l) => (l.text.startsWith('Denies') ? l.text : `Patient reports ${lower(l.text)}`)).join(' '), spans: lines.flatMap((l) => l.spans) }] : lines;
+    const named = denied.filter((i) => !i.noneKnown);
+    if (named.length > 0) lines.push({ text: `Denies family history of ${series(named.map((i) => lower(i.text)))}.`, spans: named.map((i) => i.span) });
+    else if (denied.length > 0 && had.length === 0) lines.push({ text: 'No known family history.', spans: denied.map((i) => i.span) });
+    return prose ? [{ text: lines.map((l) => (/^(?:Denies|No known)/.test(l.text) ? l.text : `Patient reports ${lower(l.text)}`)).join(' '), spans: lines.flatMap((l) => l.spans) }] : lines;
   }
   if (!prose) return items.map((i) => ({ text: `${capitalise(i.text)}.`, spans: [i.span] }));
   const names = series(items.map((i) => lower(i.text)));

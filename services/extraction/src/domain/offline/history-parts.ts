@@ -44,7 +44,7 @@ const CUES: Record<Exclude<HistoryPart, 'vitals' | 'family_and_social_history'>,
   social_history: /\b(?:smok\w*|cigarettes?|tobacco|vap(?:e|es|ing)|alcohol|drinks? (?:a|alcohol|beer|wine|socially|on)|beers?|wine|marijuana|recreational drugs|works? (?:as|at|in|for|from)|job|retired|married|lives? (?:with|alone|in)|hik(?:e|es|ing)|go(?:es)? running|likes? to run|gym|swim\w*|bik(?:e|es|ing)|golf\w*|play(?:s|ing)? (?:basketball|soccer|tennis|football|baseball|softball|volleyball))\b/,
   family_history: /\b(?:family history|runs in (?:the|his|her|their) family|(?:his|her|their) (?:mother|mom|father|dad|sister|brother|siblings?|grandmother|grandfather|aunt|uncle|parents?) (?:has|had|have|was|were|died|passed))\b/,
   medications: /\b\d+(?:\.\d+)? ?(?:mg|mcg|units?)\b/,
-  allergies: /\ballerg/,
+  allergies: /\ballerg(?:y|ies|ic)\b/,
   instructions: /\b(?:follow[- ]?up|come back|see (?:him|her|the patient|them) (?:back )?in|return (?:to|in|if)|call (?:me|the office|us)|schedule)\b/,
 };
 

@@ -19,4 +19,16 @@ describe('hpiStatement', () => {
   it('keeps whole statements as they are', () => {
     expect(hpiStatement('He feels bloated every once in a while.', he)).toBe('He feels bloated every once in a while.');
   });
+
+  it('writes a duration said alone as a statement', () => {
+    expect(hpiStatement('Probably since labor day, so about 5 weeks or so.', he)).toBe('This has been going on since labor day, about 5 weeks.');
+    expect(hpiStatement('About 3 weeks ago.', he)).toBe('This started 3 weeks ago.');
+  });
+
+  it("puts the patient's household in the third person and drops recaps of what was talked about", () => {
+    expect(hpiStatement('We began construction on our kitchen over labor day weekend.', he, 'patient')).toBe('They began construction on their kitchen over labor day weekend.');
+    expect(hpiStatement('We came to see you last spring.', he, 'patient')).toBe('We came to see you last spring.');
+    expect(hpiStatement("I know that we've kinda talked about him being able to watch his healthy food intake.", he, 'doctor')).toBeUndefined();
+    expect(hpiStatement('He is just so tired and fatigued.', he)).toBe('He is so tired and fatigued.');
+  });
 });

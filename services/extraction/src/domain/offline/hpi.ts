@@ -6,6 +6,7 @@
  */
 import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
 import type { PatientPronouns } from './normalise.js';
+import type { Speaker } from './transcript.js';
 
 // Conversational leads of a clinician's summary that state nothing.
 const LEADS =
@@ -15,7 +16,36 @@ const CLAUSE = /\b(?:i|he|she|they|it|this|that|there|we|you|who|patient|is|are|
 // A dependent clause on its own ("Just when he is doing the projects.").
 const DEPENDENT = /^(?:just |only |especially |like )?(?:when|whenever|if|because|while|since|until|unless|as|after|before)\b/i;
 // Clinician remarks that are small talk, not history ("We just talked a lot about ...").
-const SMALL_TALK = /\b(?:we (?:just )?talked (?:a lot )?about|nice to (?:see|meet)|how are you|thank you|good to see|let me (?:just )?(?:take a look|ask you))\b/i;
+const SMALL_TALK = /\b(?:we(?:'ve| have)? (?:just |kinda |kind of |already )?(?:talked|spoke|discussed) (?:a lot )?about|nice to (?:see|meet)|how are you|thank you|good to see|let me (?:just )?(?:take a look|ask you))\b/i;
+
+// A lead left alone once the small talk is cut ("I know that").
+const BARE_LEAD = /^(?:(?:and|so|now|also)\s+)*(?:i know|i see|i understand|i think|i heard|i remember)(?: that)?$/i;
+// How long a complaint has lasted, said as a fragment ("Probably since labor day, so about 5 weeks or so.").
+const HEDGES = /^(?:(?:probably|maybe|perhaps|about|around|roughly|i think|i'd say|i guess|like)\b[,\s]*)*/i;
+const TIME_WORD = /\b(?:\d+|a|one|couple|few|several)\b.*\b(?:days?|weeks?|months?|years?|hours?)\b|\b(?:yesterday|today|last night|this morning|(?:mon|tues|wednes|thurs|fri|satur|sun)day|labor day|christmas|thanksgiving|easter|new year|summer|winter|spring|fall)\b/i;
+
+/** "This has been going on since ..." for a duration said alone; undefined for anything else. */
+function durationStatement(body: string): string | undefined {
+  const t = body.replace(HEDGES, '').replace(/,\s*so\s+/gi, ', ').replace(/\s+or so$/i, '').trim();
+  if (!TIME_WORD.test(t)) return undefined;
+  if (/^(?:since|for)\b/i.test(t)) return `This has been going on ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
+  if (/\bago$/i.test(t) && t.split(/\s+/).length <= 6) return `This started ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
+  return undefined;
+}
+
+/** The patient's "we"/"our" (the household) as "they"/"their"; a sentence to the clinician keeps it. */
+function householdVoice(text: string): string {
+  if (/\byou\b/i.test(text)) return text;
+  return text
+    .replace(/\bwe're\b/gi, "they're")
+    .replace(/\bwe've\b/gi, "they've")
+    .replace(/\bwe'll\b/gi, "they'll")
+    .replace(/\bwe\b/g, 'they')
+    .replace(/\bWe\b/g, 'They')
+    .replace(/\bour\b/g, 'their')
+    .replace(/\bOur\b/g, 'Their')
+    .replace(/\bus\b/g, 'them');
+}
 
 function capitalise(t: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
@@ -25,21 +55,27 @@ function capitalise(t: string): string {
  * One HPI statement as note prose, or undefined when it is small talk or a fragment that states
  * nothing on its own. `text` is already normalised (third person, digits, punctuation).
  */
-export function hpiStatement(text: string, pronouns: PatientPronouns): string | undefined {
-  let t = text.trim();
+export function hpiStatement(text: string, pronouns: PatientPronouns, speaker?: Speaker): string | undefined {
+  let t = speaker === 'patient' ? householdVoice(text.trim()) : text.trim();
   // The plan's structure ("For his third problem, his hypertension.") is not history.
   if (/^(?:\w+ )?for (?:his|her|the patient's|the|your) (?:\w+ )?problem\b/i.test(t)) return undefined;
   const talk = t.match(SMALL_TALK);
   if (talk) {
     // Small talk after a finding ("A little dizziness and we just talked about ...") goes alone.
     const kept = t.slice(0, talk.index).replace(/(?:,|\band|\bbut|\bso)\s*$/i, '').trim();
-    if (kept.split(/\s+/).length < 2) return undefined;
+    if (kept.split(/\s+/).length < 2 || BARE_LEAD.test(kept)) return undefined;
     t = `${kept}.`;
   }
   const lead = t.match(LEADS);
   if (lead && lead[0].length < t.length) t = capitalise(t.slice(lead[0].length).trim());
+  // Fillers of speech: "he is just so tired" → "he is so tired".
+  t = t.replace(/\b(he|she|the patient)( is| was| has)? just\b/gi, '$1$2');
   const body = t.replace(/[.?!]+$/, '');
   const words = body.split(/\s+/).filter(Boolean);
+  if (!CLAUSE.test(body)) {
+    const duration = durationStatement(body);
+    if (duration) return duration;
+  }
   if (DEPENDENT.test(body) && words.length <= 8) return undefined;
   if (CLAUSE.test(body)) return t;
   // A symptom said alone: the patient reports it.

@@ -69,8 +69,11 @@ function secondPerson(text: string, p: PatientPronouns): string {
  * third person, spoken numbers as digits, note punctuation. Never adds facts: every content word
  * comes from the sentence itself.
  */
+// A tag asking for assent ("..., okay ?") makes a statement sound like a question; it is one only in form.
+const TAG_QUESTION = /,\s*(?:okay|ok|right|alright|all right)\s*\?\s*$/i;
+
 export function normaliseSentence(text: string, speaker: Speaker, pronouns: PatientPronouns): string {
-  let t = ` ${text.toLowerCase()} `;
+  let t = ` ${text.toLowerCase().replace(TAG_QUESTION, ' .')} `;
   for (let k = 0; k < 2; k++) for (const re of FILLERS) t = t.replace(re, ' ');
   // Stutters: "i , i" / "the the" / "he was he was".
   for (let k = 0; k < 3; k++) {
@@ -215,6 +218,7 @@ const QUESTION_START =
 /** Whether a sentence asks rather than states (ends in "?" or opens like a question). */
 export function isQuestion(text: string): boolean {
   const t = text.toLowerCase().trim();
+  if (TAG_QUESTION.test(t) && !QUESTION_START.test(t)) return false;
   return /\?\s*$/.test(t) || QUESTION_START.test(t);
 }
 

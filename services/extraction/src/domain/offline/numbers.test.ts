@@ -11,5 +11,10 @@ describe('digitiseNumbers', () => {
     ['no one knows', 'no one knows'],
     ['one tablet', '1 tablet'],
     ['sixty-five year old', '65 year old'],
+    // Punctuation glued to the last word, as unspaced transcripts write it.
+    ['i am fifty two. yes', 'i am 52. yes'],
+    ['in august of two thousand eight, and', 'in august of 2008, and'],
+    ['a stroke in the year two thousand and two.', 'a stroke in the year 2002.'],
+    ['bread and butter', 'bread and butter'],
   ])('%s', (spoken, written) => expect(digitiseNumbers(spoken)).toBe(written));
 });

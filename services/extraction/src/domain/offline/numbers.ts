@@ -64,16 +64,29 @@ export function digitiseNumbers(text: string): string {
     }
     const run: string[] = [];
     let j = i;
+    // Punctuation glued to the number's last word ("fifty two.") ends the number and stays after it.
+    let punctuation = '';
     while (j < tokens.length) {
-      const parts = tokens[j]!.toLowerCase().split('-');
-      if (!parts.every((p) => NUMBER_WORD.test(p))) break;
+      const [, core = '', glued = ''] = tokens[j]!.toLowerCase().match(/^(.*?)([.,!?;:]*)$/) ?? [];
+      const parts = core.split('-');
+      // "two thousand and two": "and" joins a number only after "hundred" or "thousand".
+      if (core === 'and' && /^(?:hundred|thousand)$/.test(run.at(-1) ?? '') && NUMBER_WORD.test((tokens[j + 2] ?? '').toLowerCase().replace(/[.,!?;:]+$/, '').split('-')[0] ?? '')) {
+        j += 2;
+        continue;
+      }
+      if (!core || !parts.every((p) => NUMBER_WORD.test(p))) break;
       run.push(...parts);
       j += 2;
+      if (glued) {
+        punctuation = glued;
+        break;
+      }
     }
     // Drop trailing words that are not digits of the number ("point", "oh", "hundred" are fine inside).
     while (run.length > 0 && (run.at(-1) === 'point' || run.at(-1) === 'oh')) {
       run.pop();
       j -= 2;
+      punctuation = '';
     }
     const value = run.length > 0 ? valueOf(run) : undefined;
     const next = (tokens[j] ?? '').toLowerCase();
@@ -83,7 +96,7 @@ export function digitiseNumbers(text: string): string {
       i++;
       continue;
     }
-    out.push(String(value));
+    out.push(`${value}${punctuation}`);
     i = j - 1; // keep the separator after the number
   }
   return out

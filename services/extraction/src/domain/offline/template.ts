@@ -46,6 +46,8 @@ export interface SupportedSentence {
 
 interface Window {
   stems: Set<string>;
+  /** The window's stems in order, to tell a label's value said with it from one said elsewhere. */
+  sequence: string[];
   numbers: Set<string>;
   negated: boolean;
   laterality: Set<string>;
@@ -60,8 +62,10 @@ function windows(sentences: TranscriptSentence[]): Window[] {
       const parts = sentences.slice(i, i + n);
       const text = parts.map((p) => p.text).join(' ').toLowerCase();
       const words = digitiseNumbers(text);
+      const sequence = tokenize(words).map(stem);
       out.push({
-        stems: new Set(tokenize(words).map(stem)),
+        stems: new Set(sequence),
+        sequence,
         numbers: new Set(extractNumbers(text).map(String)),
         negated: NEGATION.test(text),
         laterality: new Set(text.match(LATERAL) ?? []),
@@ -71,6 +75,15 @@ function windows(sentences: TranscriptSentence[]): Window[] {
     }
   }
   return out;
+}
+
+const LABEL_VALUE_DISTANCE = 6;
+
+/** Whether every value stem occurs within `distance` tokens of some label stem. */
+function near(sequence: string[], label: string[], value: string[], distance: number): boolean {
+  const at = (stems: string[]) => sequence.flatMap((t, i) => (stems.includes(t) ? [i] : []));
+  const labelAt = at(label);
+  return value.every((v) => at([v]).some((i) => labelAt.some((j) => Math.abs(i - j) <= distance)));
 }
 
 /** Sentences of a note, each with its section and a running order. */
@@ -118,12 +131,18 @@ export function supportedTemplateSentences(examples: ContextExample[], sentences
       }
       const negated = NEGATION.test(ns.text.toLowerCase());
       const lateral = ns.text.toLowerCase().match(LATERAL) ?? [];
+      // A label's short value ("Blood Pressure: Elevated.") must be said with the label, not anywhere in the window.
+      const valueStems = ns.label ? [...new Set(tokenize(ns.text).filter((t) => !PHRASING.has(t) && !/^\d/.test(t)).map(stem))] : [];
+      const labelStems = ns.label ? [...new Set(tokenize(ns.label).filter((t) => !PHRASING.has(t)).map(stem))] : [];
+      const saidTogether = (w: Window): boolean =>
+        valueStems.length === 0 || valueStems.length > 3 || labelStems.length === 0 || near(w.sequence, labelStems, valueStems, LABEL_VALUE_DISTANCE);
       const w = ws.find(
         (w) =>
           w.negated === negated &&
           specific.every((s) => w.stems.has(s)) &&
           numbers.every((n) => w.numbers.has(n)) &&
-          lateral.every((l) => w.laterality.has(l)),
+          lateral.every((l) => w.laterality.has(l)) &&
+          saidTogether(w),
       );
       if (!w) continue;
       seen.add(key);
