@@ -31,6 +31,8 @@ export const serverEnv = z.object({
   GRPC_ADDRESS: z.string().default('0.0.0.0:0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+  /** Unset: JSON logs on stdout. */
+  LOG_FILE: optionalEnv(z.string()),
 });
 
 export const peerTimeoutEnv = z.object({

@@ -15,7 +15,7 @@ export interface ContextDeps {
 }
 
 export async function createDeps(config: ContextConfig, overrides: { onQuery?: () => void } = {}): Promise<ContextDeps> {
-  const logger = createLogger('context', config.LOG_LEVEL);
+  const logger = createLogger('context', config.LOG_LEVEL, config.LOG_FILE);
   const orm = await createOrm({
     schema: 'context',
     database: config.database,

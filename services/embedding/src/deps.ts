@@ -31,7 +31,7 @@ export function createEmbedder(config: EmbeddingConfig): Embedder {
 }
 
 export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps> {
-  const logger = createLogger('embedding', config.LOG_LEVEL);
+  const logger = createLogger('embedding', config.LOG_LEVEL, config.LOG_FILE);
   const orm = await createOrm({
     schema: 'embedding',
     database: config.database,

@@ -30,7 +30,7 @@ export function createExtractor(config: ExtractionConfig): Extractor {
 }
 
 export async function createDeps(config: ExtractionConfig): Promise<ExtractionDeps> {
-  const logger = createLogger('extraction', config.LOG_LEVEL);
+  const logger = createLogger('extraction', config.LOG_LEVEL, config.LOG_FILE);
   const orm = await createOrm({
     schema: 'extraction',
     database: config.database,

@@ -20,7 +20,7 @@ export interface GatewayDeps {
 
 /** The only place the gateway's dependencies are built. */
 export async function createDeps(config: GatewayConfig, overrides: { onQuery?: () => void } = {}): Promise<GatewayDeps> {
-  const logger = createLogger('gateway', config.LOG_LEVEL);
+  const logger = createLogger('gateway', config.LOG_LEVEL, config.LOG_FILE);
   const orm = await createOrm({
     schema: 'gateway',
     database: config.database,
