@@ -9,6 +9,7 @@ import { loadAciBench, type AciBenchEncounter } from '../packages/shared/src/fix
 import { numericSupport } from '../packages/shared/src/numeric-support.js';
 import { meanRouge, rougeScores, rougeTokens, type RougeF1 } from '../packages/shared/src/rouge.js';
 import { splitNote } from '../services/extraction/src/domain/offline/sections.js';
+import { canonicalSectionName, noteSections } from '../services/context/src/domain/sections.js';
 import { extractOffline } from '../services/extraction/src/domain/offline-extractor.js';
 import { DEFAULT_SELECTION } from '../services/extraction/src/domain/offline/select.js';
 import { contentTokens } from '../services/extraction/src/domain/offline/transcript.js';
@@ -80,6 +81,20 @@ function unigramPR(pred: string, ref: string): [number, number] {
 }
 // Per-section ROUGE-1 of the offline note against the reference's same section.
 const perSection = new Map<string, number[]>();
+// The same by the SOP's own headers, as eval:aci reports it (encounters whose reference has the section).
+const perHeader = new Map<string, number[]>();
+function recordHeaders(pred: string, ref: string): void {
+  const refs = noteSections(ref);
+  const preds = noteSections(pred);
+  for (const header of ACI_BENCH_SECTIONS.map((s) => s.title)) {
+    const key = canonicalSectionName(header);
+    const parts = key === 'assessment and plan' && !refs.get(key) ? [refs.get('assessment'), refs.get('plan')].filter(Boolean) : [refs.get(key)].filter(Boolean);
+    if (parts.length === 0) continue;
+    const list = perHeader.get(header) ?? [];
+    list.push(rougeScores(preds.get(key) ?? '', parts.join('\n\n')).rouge1);
+    perHeader.set(header, list);
+  }
+}
 function recordSections(pred: string, ref: string): void {
   const predBlocks = splitNote(pred);
   const refBlocks = splitNote(ref);
@@ -145,6 +160,7 @@ data.forEach((e, idx) => {
   slowest = Math.max(slowest, performance.now() - t0);
   record('offline', result.renderedNote, e);
   recordSections(result.renderedNote, e.tgt);
+  recordHeaders(result.renderedNote, e.tgt);
   for (const s of result.sections)
     for (const f of s.fields) {
       if (!f.text && f.items.length === 0 && f.number === undefined) continue;
@@ -164,5 +180,9 @@ for (const [name, s] of Object.entries(scores)) {
 console.log(
   'offline R1 by section: ' +
     [...perSection].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} (n=${v.length})`).join(', '),
+);
+console.log(
+  'offline R1 by SOP header: ' +
+    [...perHeader].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} (n=${v.length})`).join(', '),
 );
 console.log(`grounding ${((100 * grounded) / Math.max(1, values)).toFixed(1)}% of ${values} values; slowest extraction ${slowest.toFixed(1)} ms`);

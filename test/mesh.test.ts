@@ -253,13 +253,48 @@ describe('context gathering', () => {
         encounters: train.slice(0, size).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.9 })),
       });
       const before = queries;
-      const gathered = await call(context, context.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: 'k' });
+      const gathered = await call(context, context.gatherContext, {
+        userId: user,
+        sopIds: [sop.id],
+        idempotencyKey: 'k',
+        embeddingModel: mesh.embedding.deps.embedder.model,
+      });
       counts.push(queries - before);
       expect(gathered.candidateCount).toBe(size);
     }
     context.close();
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts[1]).toBe(counts[0]);
+  });
+
+  it('keeps encounters embedded by another model out of the pool, without failing', async () => {
+    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    try {
+      const user = await newUser('models');
+      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(mesh.client, mesh.client.importEncounters, {
+        userId: user,
+        encounters: train.slice(0, 2).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.8 })),
+      });
+      const other = train[2]!;
+      await call(context, context.importEncounters, {
+        userId: user,
+        encounters: [{ transcript: other.src, note: other.tgt, externalId: other.file, qualityScore: 0.8, embedding: [0.6, 0.8, 0], embeddingModel: 'another-model' }],
+      });
+      const model = mesh.embedding.deps.embedder.model;
+      expect((await call(context, context.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(2);
+      const { extraction } = await call(mesh.client, mesh.client.extract, {
+        userId: user,
+        transcript: valid[5]!.src,
+        sopIds: [sop.id],
+        idempotencyKey: '',
+        referenceNote: '',
+      });
+      expect(extraction!.context.length).toBeGreaterThan(0);
+      expect(extraction!.context.map((c) => c.encounterId)).not.toContain(other.file);
+    } finally {
+      context.close();
+    }
   });
 
   it('chooses no context, rather than failing, when the embedder changed dimension', async () => {
@@ -273,6 +308,7 @@ describe('context gathering', () => {
         model: 'gpt-4o',
         contextWindow: 0,
         reservedOutputTokens: 0,
+        embeddingModel: mesh.embedding.deps.embedder.model,
       });
       expect(selected.choices).toEqual([]);
       expect(selected.stopReason).toBe(ContextStopReason.CONTEXT_STOP_REASON_NO_CANDIDATES);
@@ -295,7 +331,8 @@ describe('context gathering', () => {
         userId: user,
         encounters: train.slice(0, 3).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.8 })),
       });
-      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '' })).candidateCount).toBe(3);
+      const model = mesh.embedding.deps.embedder.model;
+      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
 
       const extra = train[3]!;
       const embedded = await call(embedding, embedding.embedBatch, { texts: [extra.src] });
@@ -303,7 +340,7 @@ describe('context gathering', () => {
         userId: user,
         encounters: [{ transcript: extra.src, note: extra.tgt, externalId: extra.file, qualityScore: 0.8, embedding: embedded.embeddings[0]!.values, embeddingModel: embedded.model }],
       });
-      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '' })).candidateCount).toBe(4);
+      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: embedded.model })).candidateCount).toBe(4);
     } finally {
       a.close();
       b.close();

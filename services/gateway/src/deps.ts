@@ -15,6 +15,11 @@ export interface GatewayDeps {
   context: ContextServiceClient;
   embedding: EmbeddingServiceClient;
   extraction: ExtractionServiceClient;
+  /**
+   * The embedding model the embedding service last answered with. Context gathering runs in parallel
+   * with the transcript's embedding, so it warms that model's past encounters on this hint.
+   */
+  embeddingModelHint: { current: string };
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     context,
     embedding,
     extraction,
+    embeddingModelHint: { current: '' },
     async close() {
       context.close();
       embedding.close();

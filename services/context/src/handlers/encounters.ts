@@ -14,7 +14,10 @@ import type { ContextDeps } from '../deps.js';
 export async function getEncounter(deps: ContextDeps, req: GetEncounterRequest, _ctx: CallContext): Promise<GetEncounterResponse> {
   requireUuids({ user_id: req.userId, encounter_id: req.encounterId });
   // Another user's encounter is reported as absent: ids must not reveal what exists.
-  const found = await deps.orm.em.findOne(EncounterSchema, { id: req.encounterId, userId: req.userId });
+  const where = req.extractionsOnly
+    ? { id: req.encounterId, userId: req.userId, source: 'extracted' as const }
+    : { id: req.encounterId, userId: req.userId };
+  const found = await deps.orm.em.findOne(EncounterSchema, where);
   if (!found) throw new NotFoundError('encounter', req.encounterId);
   return { encounter: encounterFromEntity(found) };
 }

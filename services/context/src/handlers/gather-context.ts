@@ -17,8 +17,9 @@ import { SopSchema } from '../entities/sop.js';
 import type { ContextDeps } from '../deps.js';
 
 /**
- * phase_2_context_gathering: the requested SOPs (one query), the idempotent replay if any (one query)
- * and the user's past encounters with their embeddings (one query, only when the pool is cold).
+ * phase_2_context_gathering: the requested SOPs (one query), the idempotent replay if any (one query),
+ * a count of the user's past encounters (one query) and, when the caller names the embedding model, those
+ * encounters with their embeddings (one query, only when the pool is cold or stale).
  * The number of queries never depends on how many encounters the user has.
  */
 export async function gatherContext(
@@ -31,14 +32,16 @@ export async function gatherContext(
   if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
   if (violations.length > 0) throw new ValidationError(violations);
 
-  const [sops, existing, pool] = await Promise.all([
+  const [sops, existing, candidateCount] = await Promise.all([
     requestedSops(deps, req.userId, req.sopIds),
     req.idempotencyKey
       ? deps.orm.em.fork().findOne(EncounterSchema, { userId: req.userId, idempotencyKey: req.idempotencyKey })
       : Promise.resolve(null),
-    freshCandidatePool(deps, req.userId),
+    req.embeddingModel
+      ? freshCandidatePool(deps, req.userId, req.embeddingModel).then((pool) => pool.size)
+      : encounterCount(deps, req.userId, undefined),
   ]);
-  return { sops, candidateCount: pool.size, existing: existing ? encounterFromEntity(existing) : undefined };
+  return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
 }
 
 /** The SOPs in request order; refuses unknown, foreign and inactive ones precisely. */
@@ -54,24 +57,36 @@ export async function requestedSops(deps: ContextDeps, userId: string, sopIds: s
   });
 }
 
-/**
- * The warm pool, reloaded when another replica saved encounters since it was loaded: encounters are
- * only ever inserted, so an indexed count of the user's encounters tells whether the pool is current.
- */
-async function freshCandidatePool(deps: ContextDeps, userId: string): Promise<CandidatePool> {
-  const em = deps.orm.em.fork();
-  const [rows, pool] = await Promise.all([
-    em.execute<{ n: string | number }[]>(em.getKnex().from('context.encounter').where('user_id', userId).count({ n: '*' })),
-    candidatePool(deps, userId),
-  ]);
-  const stored = Math.min(Number(rows[0]?.n ?? 0), deps.config.CONTEXT_POOL_MAX_ENCOUNTERS);
-  if (pool.size === stored) return pool;
-  deps.candidatePools.invalidate(userId);
-  return candidatePool(deps, userId);
+/** Pools are per user and embedding model: vectors of different models are not comparable. */
+export function poolKey(userId: string, embeddingModel: string): string {
+  return `${userId}\u0000${embeddingModel}`;
 }
 
-export function candidatePool(deps: ContextDeps, userId: string): Promise<CandidatePool> {
-  return deps.candidatePools.get(userId, async () => {
+/** The user's stored encounters (embedded by one model, when given): an indexed count. */
+async function encounterCount(deps: ContextDeps, userId: string, embeddingModel: string | undefined): Promise<number> {
+  const em = deps.orm.em.fork();
+  const query = em.getKnex().from({ e: 'context.encounter' }).where('e.user_id', userId).count({ n: '*' });
+  if (embeddingModel !== undefined) query.join({ v: 'context.encounter_embedding' }, 'v.encounter_id', 'e.id').where('v.model', embeddingModel);
+  const rows = await em.execute<{ n: string | number }[]>(query);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * The warm pool, reloaded when another replica saved encounters since it was loaded: encounters are
+ * only ever inserted, so an indexed count tells whether the pool is current.
+ */
+export async function freshCandidatePool(deps: ContextDeps, userId: string, embeddingModel: string): Promise<CandidatePool> {
+  const [count, pool] = await Promise.all([
+    encounterCount(deps, userId, embeddingModel),
+    candidatePool(deps, userId, embeddingModel),
+  ]);
+  if (pool.size === Math.min(count, deps.config.CONTEXT_POOL_MAX_ENCOUNTERS)) return pool;
+  deps.candidatePools.invalidate(poolKey(userId, embeddingModel));
+  return candidatePool(deps, userId, embeddingModel);
+}
+
+function candidatePool(deps: ContextDeps, userId: string, embeddingModel: string): Promise<CandidatePool> {
+  return deps.candidatePools.get(poolKey(userId, embeddingModel), async () => {
     const em = deps.orm.em.fork();
     const query = em
       .getKnex()
@@ -79,10 +94,14 @@ export function candidatePool(deps: ContextDeps, userId: string): Promise<Candid
       .from({ e: 'context.encounter' })
       .join({ v: 'context.encounter_embedding' }, 'v.encounter_id', 'e.id')
       .where('e.user_id', userId)
+      .andWhere('v.model', embeddingModel)
       .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
       .limit(deps.config.CONTEXT_POOL_MAX_ENCOUNTERS);
     // Through the ORM's connection, so the query is counted and timed like every other.
     const rows: CandidateRow[] = await em.execute(query);
-    return rows.map(candidateFromRow);
+    const records = rows.map(candidateFromRow);
+    // One model, one size; should its configured size have changed, the newest size wins.
+    const dimension = records[0]?.embedding.length;
+    return records.filter((r) => r.embedding.length === dimension);
   });
 }

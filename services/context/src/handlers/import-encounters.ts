@@ -9,6 +9,7 @@ import { requireUuids } from '@clinote/shared/validation.js';
 import { encounterFeatures, importedNoteQuality } from '../candidates.js';
 import { packVector } from '../domain/encounter-mapping.js';
 import type { ContextDeps } from '../deps.js';
+import { poolKey } from './gather-context.js';
 
 /** Bulk insert of past encounters with their embeddings, in one transaction; re-imports are skipped by external id. */
 export async function importEncounters(
@@ -26,6 +27,7 @@ export async function importEncounters(
     if (!e.transcript.trim()) violations.push({ field: `encounters[${i}].transcript`, description: 'must not be empty' });
     if (!e.note.trim()) violations.push({ field: `encounters[${i}].note`, description: 'must not be empty' });
     if (e.embedding.length === 0) violations.push({ field: `encounters[${i}].embedding`, description: 'must not be empty' });
+    if (!e.embeddingModel) violations.push({ field: `encounters[${i}].embedding_model`, description: 'must name the embedding model' });
     if (e.qualityScore !== undefined && !(e.qualityScore >= 0 && e.qualityScore <= 1)) {
       violations.push({ field: `encounters[${i}].quality_score`, description: 'must be within [0, 1]' });
     }
@@ -72,7 +74,7 @@ export async function importEncounters(
     if (embeddings.length > 0) await trx('encounter_embedding').withSchema('context').insert(embeddings);
     return rows.filter((r) => kept.has(r.id)).map((r) => r.id);
   });
-  deps.candidatePools.invalidate(req.userId);
+  for (const model of new Set(req.encounters.map((e) => e.embeddingModel))) deps.candidatePools.invalidate(poolKey(req.userId, model));
   ctx.logger.info({ imported: inserted.length, skipped: rows.length - inserted.length }, 'encounters imported');
   return { encounterIds: inserted, importedCount: inserted.length, skippedCount: rows.length - inserted.length };
 }

@@ -8,6 +8,7 @@ import { encounterFeatures } from '../candidates.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
 import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
+import { poolKey } from './gather-context.js';
 
 /**
  * database_save_and_embeddings: transcript, results, scores and embedding in one transaction.
@@ -23,6 +24,7 @@ export async function saveEncounter(
   if (!encounter) violations.push({ field: 'encounter', description: 'required' });
   else if (!encounter.transcript.trim()) violations.push({ field: 'encounter.transcript', description: 'must not be empty' });
   if (req.embedding.length === 0) violations.push({ field: 'embedding', description: 'must not be empty' });
+  if (!req.embeddingModel) violations.push({ field: 'embedding_model', description: 'must name the embedding model' });
   if (req.idempotencyKey.length > 200) violations.push({ field: 'idempotency_key', description: 'at most 200 characters' });
   if (violations.length > 0 || !encounter) throw new ValidationError(violations, 'invalid encounter');
 
@@ -71,16 +73,22 @@ export async function saveEncounter(
     throw err;
   }
   const saved = await deps.orm.em.fork().findOneOrFail(EncounterSchema, { id });
-  // Warm pools take the new encounter in place; a cold one loads it with the rest later.
-  deps.candidatePools.append(req.userId, {
-    id,
-    embedding: Float32Array.from(req.embedding),
-    qualityScore: saved.qualityScore,
-    conceptIds: features.conceptIds,
-    filledSections: features.filledSections,
-    tokenCount: features.tokenCount,
-    createdAt: saved.createdAt,
-  });
+  // Warm pools take the new encounter in place; a cold one loads it with the rest later. The save is
+  // committed: a pool that cannot take it (another vector size) is dropped and reloads, never failing the call.
+  const key = poolKey(req.userId, req.embeddingModel);
+  try {
+    deps.candidatePools.append(key, {
+      id,
+      embedding: Float32Array.from(req.embedding),
+      qualityScore: saved.qualityScore,
+      conceptIds: features.conceptIds,
+      filledSections: features.filledSections,
+      tokenCount: features.tokenCount,
+      createdAt: saved.createdAt,
+    });
+  } catch {
+    deps.candidatePools.invalidate(key);
+  }
   ctx.logger.info({ encounter_id: id }, 'encounter saved');
   return { encounter: encounterFromEntity(saved), created: true };
 }

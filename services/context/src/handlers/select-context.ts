@@ -7,7 +7,7 @@ import { selectContext as choose, sopPromptText } from '../domain/selection.js';
 import { countTokens } from '../domain/tokens.js';
 import { EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
-import { candidatePool, requestedSops } from './gather-context.js';
+import { freshCandidatePool, requestedSops } from './gather-context.js';
 
 /** phase_3_smart_context_selection: rank the warm pool, then read only the chosen encounters' text. */
 export async function selectContext(
@@ -19,9 +19,11 @@ export async function selectContext(
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
   if (req.transcriptEmbedding.length === 0) violations.push({ field: 'transcript_embedding', description: 'must not be empty' });
   if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
+  req.sopIds.forEach((id, i) => violations.push(...uuidViolations({ [`sop_ids[${i}]`]: id })));
+  if (!req.embeddingModel) violations.push({ field: 'embedding_model', description: 'must name the embedding model' });
   if (violations.length > 0) throw new ValidationError(violations);
 
-  const [sops, pool] = await Promise.all([requestedSops(deps, req.userId, req.sopIds), candidatePool(deps, req.userId)]);
+  const [sops, pool] = await Promise.all([requestedSops(deps, req.userId, req.sopIds), freshCandidatePool(deps, req.userId, req.embeddingModel)]);
   const model = req.model || deps.config.CONTEXT_TOKENIZER_MODEL;
   const transcriptTokens = countTokens(model, req.transcript);
   const sopTokens = countTokens(model, sopPromptText(sops));

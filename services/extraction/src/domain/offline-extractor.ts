@@ -1,7 +1,7 @@
 import type { EvidenceSpan, FieldValue, SectionResult, SopResult } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type SopField, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { assertFinding } from './assertion.js';
-import { assessedProblems, patientAgreement, PLAN_KINDS, PLAN_LABELS, planItem, planKind, type AssessedProblem } from './offline/assessment-plan.js';
+import { assessedProblems, labelledPlanLine, patientAgreement, PLAN_KINDS, PLAN_LABELS, planItem, planKind, type AssessedProblem } from './offline/assessment-plan.js';
 import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from './extractor.js';
 import { isGrounded } from './grounding.js';
 import { answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns, type PatientPronouns } from './offline/normalise.js';
@@ -16,6 +16,8 @@ import { dictatedVitals, vitalKindOf, vitalLine, type VitalSign } from './offlin
 import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
 import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
 import { hpiStatement } from './offline/hpi.js';
+import { socialHistory } from './offline/social-history.js';
+import { visitInstructions } from './offline/instructions.js';
 import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
 
@@ -190,6 +192,12 @@ interface NoteMaterial {
   lists: () => Record<ListPart, HistoryItem[]>;
   /** How the note refers to the patient (for rewritten fragments). */
   pronouns?: PatientPronouns;
+  /** Tobacco, alcohol, work, home and pastimes, from the history taking (built on first use). */
+  social: () => Statement[];
+  /** History parts the SOP keeps as sections of their own. */
+  ownSections: Set<HistoryPart>;
+  /** Follow-up and call-back instructions of the visit's close (built on first use). */
+  instructions: () => Statement[];
   /** The list parts the examples' notes write as prose ("Patient reports taking ..."). */
   prose: Set<HistoryPart>;
 }
@@ -248,7 +256,7 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
   // A part the SOP asks for beside other fields (a SOAP note's medications) is always filled;
   // a section of its own follows the examples' layout.
   // Past operations are named outright ("Appendectomy."), so notes keep them apart whatever the layout.
-  if (ownSection && part !== 'surgical_history' && m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
+  if (ownSection && part !== 'surgical_history' && part !== 'social_history' && !(part === 'instructions' && m.instructions().length > 0) && m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
     return emptyValue(field.key);
   const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
   if (part === 'vitals') return fieldValue(m.transcript, field, m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })));
@@ -269,20 +277,19 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
     );
     return fieldValue(m.transcript, field, drugs.slice(0, limit));
   }
+  if (part === 'social_history') return fieldValue(m.transcript, field, m.social().slice(0, limit).map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
   const found = m
     .all()
-    .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
-    // A social history line is short and about the patient's life, not a reading or the plan.
-    .filter((st) => part !== 'social_history' || !SOCIAL_NOT.test(st.text));
+    .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
   // Instructions close the visit: the last follow-up statements of its second half, never the opening "presents for follow-up".
   if (part === 'instructions') {
+    const composed = m.instructions();
+    if (composed.length > 0) return fieldValue(m.transcript, field, composed.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
     const late = found.filter((st) => st.spans[0]!.start > m.transcript.length / 2 && !/\bpresents?\b/i.test(st.text));
     return fieldValue(m.transcript, field, late.slice(-limit));
   }
   return fieldValue(m.transcript, field, found.slice(0, limit));
 }
-
-const SOCIAL_NOT = /\b(?:blood (?:pressure|sugars?)|heart rate|beats|fever|we will|should|physical therapy|patients)\b/i;
 
 const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
 
@@ -317,7 +324,8 @@ function assessmentAndPlanStatements(m: NoteMaterial): Statement[] {
       p.statements
         .filter((st) => st.kind === kind)
         .forEach((st, i) => {
-          const text = m.planLabels && i === 0 ? `• ${PLAN_LABELS[kind]}: ${st.text}` : st.text;
+          const line = labelledPlanLine(kind, st.text);
+          const text = m.planLabels && i === 0 ? `• ${PLAN_LABELS[kind]}: ${line}` : line;
           out.push({ text, spans: st.spans, ...(m.planLabels && i === 0 ? { breakBefore: 'line' as const } : {}) });
         });
     }
@@ -373,7 +381,12 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     // The one-line summary opens the history, once; the symptom review closes it.
     const opener = m.opener;
     // Neither the summary again nor what the clinician said about the plan belongs to the history.
-    const planned = [...(opener?.spans ?? []), ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans))];
+    // Nor what a social history section of the same note already states.
+    const planned = [
+      ...(opener?.spans ?? []),
+      ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans)),
+      ...(m.ownSections.has('social_history') ? m.social().flatMap((st) => st.spans) : []),
+    ];
     const rest = found
       .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
       .flatMap((st) => {
@@ -465,8 +478,14 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   const opener: Statement | undefined = dictated
     ? { text: normaliseSentence(dictated.text, 'doctor', pronouns), spans: [{ start: dictated.start, end: dictated.end }] }
     : composedOpener(sentences, pronouns, cc);
+  const planFrom = Math.min(...problems.flatMap((p) => p.statements.flatMap((st) => st.spans.map((sp) => sp.start))));
+  let social: Statement[] | undefined;
+  let instructions: Statement[] | undefined;
   const material: NoteMaterial = {
     transcript,
+    social: () => (social ??= socialHistory(sentences, pronouns, planFrom)),
+    ownSections: new Set(sop.sections.flatMap((sec) => (sec.fields.length === 1 ? (historyPartOf(sec.title) ?? []) : []))),
+    instructions: () => (instructions ??= visitInstructions(sentences, pronouns, Math.min(planFrom, transcript.length / 2))),
     bySection,
     all: () => (all ??= statements(sentences, pronouns, sentences)),
     problems,

@@ -1,5 +1,6 @@
 import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { FailedPreconditionError } from '@clinote/shared/errors.js';
 import { callUnary, type OutgoingBounds } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { activeTraceId, runPhase } from '@clinote/shared/tracing.js';
@@ -50,7 +51,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
       callUnary(
         deps.context,
         deps.context.gatherContext,
-        { userId: req.userId, sopIds: req.sopIds, idempotencyKey: req.idempotencyKey },
+        { userId: req.userId, sopIds: req.sopIds, idempotencyKey: req.idempotencyKey, embeddingModel: deps.embeddingModelHint.current },
         parallelBounds,
         timeout,
       ),
@@ -66,6 +67,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     return { extraction: extractionFromEncounter(gathered.existing), replayed: true };
   }
   const transcriptEmbedding = embedded.embeddings[0]?.values ?? [];
+  deps.embeddingModelHint.current = embedded.model;
 
   const selection = await timed('phase_3_smart_context_selection', () =>
     callUnary(
@@ -79,6 +81,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
         model: deps.config.CONTEXT_TOKENIZER_MODEL,
         contextWindow: 0,
         reservedOutputTokens: 0,
+        embeddingModel: embedded.model,
       },
       bounds,
       timeout,
@@ -138,7 +141,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     ),
   );
   const encounter = saved.encounter;
-  if (!encounter) throw new Error('context service returned no encounter');
+  if (!encounter) throw new FailedPreconditionError('the context service returned no encounter');
   const extraction = extractionFromEncounter(encounter);
   if (saved.created) extraction.phaseTimings = timings;
   ctx.logger.info(

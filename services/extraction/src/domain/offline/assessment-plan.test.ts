@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessedProblems, patientAgreement, planItem } from './assessment-plan.js';
+import { assessedProblems, labelledPlanLine, patientAgreement, planItem } from './assessment-plan.js';
 import { patientPronouns } from './normalise.js';
 import { parseTranscript } from './transcript.js';
 
@@ -36,5 +36,32 @@ describe('patientAgreement', () => {
     const span = patientAgreement(parseTranscript(t).sentences)!;
     expect(t.slice(span.start, span.end)).toMatch(/^does that sound like a plan \?\n\[patient\] that sounds fine \.$/);
     expect(patientAgreement(parseTranscript(t.replace('that sounds fine', 'i am not sure about that')).sentences)).toBeUndefined();
+  });
+});
+
+describe('plan lines in note style', () => {
+  it('writes actions as orders with drug names capitalised, and keeps reasoning and counselling sentences', () => {
+    expect(labelledPlanLine('treatment', 'We will increase his lasix to 80 mg daily.')).toBe('Increase Lasix to 80 mg daily.');
+    expect(labelledPlanLine('treatment', 'We will continue with the lisinopril 20 mg daily.')).toBe('Continue Lisinopril 20 mg daily.');
+    expect(labelledPlanLine('treatment', 'Continue the patient on the metformin 1000 mg twice daily.')).toBe('Continue Metformin 1000 mg twice daily.');
+    expect(labelledPlanLine('testing', 'We will order another echocardiogram.')).toBe('Order another echocardiogram.');
+    expect(labelledPlanLine('education', 'He should take ibuprofen with food.')).toBe('He should take Ibuprofen with food.');
+    expect(labelledPlanLine('reasoning', 'We will start antibiotics if it spreads.')).toBe('We will start antibiotics if it spreads.');
+  });
+
+  it('drops dictation that states nothing ("We will go ahead.")', () => {
+    const visit = "[doctor] for your first problem , your back pain , i think you have a lumbar strain . we'll just go ahead . see how he does . i'm gon na prescribe you meloxicam 15 mg a day .";
+    const [problem] = assessedProblems(parseTranscript(visit).sentences, he);
+    expect(problem!.statements.map((st) => st.text)).toEqual(['You have a lumbar strain.'.replace('You have', 'He has'), 'We will prescribe him meloxicam 15 mg daily.']);
+  });
+
+  it('reads numbered and restated problem cues', () => {
+    const visit = [
+      '[doctor] so for your assessment and plan so for the first diagnosis the first problem of the lung cancer we will continue the chemotherapy .',
+      "[doctor] okay for problem number two so the radiation pneumonitis so that's what is causing that cough .",
+    ].join('\n');
+    const problems = assessedProblems(parseTranscript(visit).sentences, he);
+    expect(problems.map((p) => p.name?.text)).toEqual(['Lung cancer', 'Radiation pneumonitis']);
+    for (const p of problems) expect(visit.slice(p.name!.span.start, p.name!.span.end)).toBe(p.name!.text.toLowerCase());
   });
 });

@@ -1,4 +1,5 @@
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
 import type { TranscriptSentence } from './transcript.js';
 
@@ -22,6 +23,10 @@ export interface AssessedProblem {
 // "for your first problem , your congestive heart failure ,"; "lastly , for your high blood pressure ,".
 const PROBLEM_CUE =
   /\b(?:for|regarding|as far as|in terms of|with regards? to)\s+(?:your|the|his|her)\s+(?:(first|second|third|fourth|next|last|final|primary|other)\s+)?(problem|issue|diagnosis)?\s*(?:of|is|with)?\s*,?\s*(?:of\s+)?(?:(?:your|the|his|her|this|that)\s*,?\s*)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:i|we|it|so|that|you|which|is|are|or|and i|and we)\b)/;
+// "for problem number two so the radiation pneumonitis so that's ..."
+const NUMBERED_CUE = /\bfor (?:problem|issue|diagnosis) number \w+\s*,?\s*(?:(?:so|is|the|your|his|her)\s+)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:so|that|i|we|it|which|is|and)\b)/;
+// "for the first diagnosis the first problem of the lung cancer": the second naming restates the cue.
+const RESTATED_CUE = /(\bfor (?:your|the|his|her) (?:first|second|third|next|last|primary) (?:problem|diagnosis|issue) )(?:(?:the|your) )?(?:first|second|third|next|last|primary) (?:problem|diagnosis|issue) (?:of|is) /;
 const LEAD_BEFORE_CUE = /(?:^|[,.]\s*|\b(?:so|and|then|now|lastly|finally|next|secondly|okay|alright|um|uh)\s*,?\s*)$/;
 const NOT_A_PROBLEM = /\b(plan|assessment|exam|examination|visit|results?|today|time|days?|weeks?|months?|while|part|meantime|information)\b/;
 // Lay names the clinician uses for a problem, as a note names it.
@@ -58,8 +63,26 @@ export function planKind(text: string): PlanKind {
 /** The problem a clinician names at the start of a sentence, with its offsets in the transcript. */
 export function problemNamed(s: TranscriptSentence): { text: string; span: EvidenceSpan; rest: number } | undefined {
   const lower = s.text.toLowerCase();
-  const m = lower.match(PROBLEM_CUE);
-  if (!m || m.index === undefined || !m[3]) return undefined;
+  const numbered = lower.match(NUMBERED_CUE);
+  if (numbered?.index !== undefined && LEAD_BEFORE_CUE.test(lower.slice(0, numbered.index))) {
+    const raw = numbered[1]!.trim();
+    const at = numbered.index + numbered[0].length - numbered[1]!.length;
+    if (raw.split(/\s+/).length <= MAX_PROBLEM_WORDS && !NOT_A_PROBLEM.test(raw)) {
+      const clinical = CLINICAL_NAME.find(([re]) => re.test(raw))?.[1] ?? raw;
+      return { text: clinical.charAt(0).toUpperCase() + clinical.slice(1), span: { start: s.start + at, end: s.start + at + numbered[1]!.length }, rest: at + numbered[1]!.length };
+    }
+  }
+  const masked = lower.replace(RESTATED_CUE, (all, lead: string) => `${lead}${' '.repeat(all.length - lead.length)}`);
+  // "so for your assessment and plan so for the first diagnosis ...": a cue that names no problem gives way to the next.
+  for (const m of masked.matchAll(new RegExp(PROBLEM_CUE.source, 'g'))) {
+    const named = cueProblem(s, lower, m);
+    if (named) return named;
+  }
+  return undefined;
+}
+
+function cueProblem(s: TranscriptSentence, lower: string, m: RegExpMatchArray): { text: string; span: EvidenceSpan; rest: number } | undefined {
+  if (m.index === undefined || !m[3]) return undefined;
   // A cue leads its sentence or clause; "i went for the holidays" is not a problem.
   if (!LEAD_BEFORE_CUE.test(lower.slice(0, m.index))) return undefined;
   if (!m[1] && !m[2] && !/\b(?:lastly|finally|next|then|now|so|secondly)\s*,?\s*$/.test(lower.slice(0, m.index))) return undefined;
@@ -71,12 +94,15 @@ export function problemNamed(s: TranscriptSentence): { text: string; span: Evide
   return { text: clinical.charAt(0).toUpperCase() + clinical.slice(1), span: { start: s.start + at, end: s.start + at + m[3].length }, rest: at + m[3].length };
 }
 
+// Dictation that states nothing on its own ("We will go ahead.", "See how he does.").
+const DICTATION_FRAGMENT = /^(?:(?:so|and|then|okay)\s+)*(?:(?:we will|we can|i can|i will|let's)\s+(?:just\s+|also\s+|then\s+)?)?(?:go ahead(?: and)?|see how (?:he|she|the patient|they|it) (?:does|do|goes)|see what happens|take it from there|see where we are)[.!]?$/i;
+
 /** Splits a plan sentence where a second action starts (", and we will order ..."). */
 function clauses(text: string): string[] {
   return text
     .split(/,? and (?=(?:we will|he should|she should|the patient should|they should|order|continue|increase|start)\b)/i)
     .map((c) => c.trim().replace(/[,;\s]+$/, ''))
-    .filter((c) => c.split(' ').length >= 3)
+    .filter((c) => c.split(' ').length >= 3 && !DICTATION_FRAGMENT.test(c))
     .map((c) => {
       const t = /[.?!]$/.test(c) ? c : `${c}.`;
       return t.charAt(0).toUpperCase() + t.slice(1);
@@ -161,4 +187,36 @@ export const PLAN_LABELS: Record<PlanKind, string> = {
 export function planItem(text: string): string {
   const t = text.replace(/^(?:we will|we can|we'll|i will)\s+/i, '');
   return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+// Drug classes and supplements a note writes in lower case; named drugs it capitalises.
+const DRUG_CLASS = new Set(
+  ('antibiotic antibiotics anticoagulant antidepressant antidepressants antihistamine calcium chemotherapy diuretic estrogen inhaler ' +
+    'insulin iron magnesium narcotics nsaid nsaids opioid opioids painkiller potassium progesterone statin steroid steroids vaccine vitamin').split(' '),
+);
+
+/** Named drugs capitalised ("increase lasix" stays, "continue lisinopril" → "continue Lisinopril"), by the shared lexicon. */
+export function withDrugNames(text: string): string {
+  let out = text;
+  for (const m of findConcepts(text)) {
+    if (m.category !== 'medication' || DRUG_CLASS.has(m.name)) continue;
+    out = `${out.slice(0, m.start)}${out.charAt(m.start).toUpperCase()}${out.slice(m.start + 1)}`;
+  }
+  return out;
+}
+
+/**
+ * A plan statement as it stands under its label: actions as orders ("We will increase his lasix to
+ * 80 mg daily." → "Increase lasix to 80 mg daily."), drug names capitalised. Reasoning and
+ * counselling keep their sentence.
+ */
+export function labelledPlanLine(kind: PlanKind, text: string): string {
+  let t = text;
+  if (kind === 'treatment' || kind === 'testing') {
+    t = planItem(t)
+      .replace(/^(Continue|Increase|Decrease|Start|Stop|Refill)(?: with)? (?:the|his|her|their|your) /, '$1 ')
+      .replace(/^(Prescribe|Order|Give) (?:him|her|the patient|them) (?:some )?/, '$1 ')
+      .replace(/^(Continue|Keep|Start) (?:him|her|the patient|patient|them) on (?:the |his |her )?/, '$1 ');
+  }
+  return withDrugNames(t);
 }

@@ -60,7 +60,7 @@ function secondPerson(text: string, p: PatientPronouns): string {
     .replace(/\byou were\b/g, `${s} was`)
     .replace(/\byour\b/g, p.possessive)
     .replace(/\byourself\b/g, p.object === 'her' ? 'herself' : p.object === 'him' ? 'himself' : 'themselves')
-    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|have|make|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer|put|keep|start|place|schedule) you\b/g, `$1 ${p.object}`)
+    .replace(/\b(to|for|with|give|tell|told|see|send|call|let|have|make|get|help|at|on|about|want|need|ask|asked|advise|advised|encourage|encouraged|remind|instruct|instructed|show|check|examine|refer|put|keep|start|place|schedule|prescribe|order|bring|take|walk) you\b/g, `$1 ${p.object}`)
     .replace(/\byou\b/g, s);
 }
 
@@ -187,7 +187,7 @@ export function planPhrasing(text: string): string {
     // "i want you to weigh yourself" is an instruction to the patient, not the clinician's plan.
     .replace(/\b(?:i|we) (?:certainly |really |just |also |would |do )?(?:want|need|'d like|would like|'d want) you to\s+/gi, 'you should ')
     .replace(/\b(?:i|we) (?:would )?(?:recommend|suggest|advise) (?:that )?you\s+/gi, 'you should ')
-    .replace(/\b(?:i(?:'m| am) going to|i wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
+    .replace(/\b(?:i(?:'m| am) going to|(?:i'm|i am|we're|we are) gon na|i wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
     .replace(/\b(?:i think|i believe|it sounds like|it looks like)\s+/gi, '')
     // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.
     .replace(/\bhey\s*,?\s*dragon\b\s*,?\s*/gi, '')
@@ -197,7 +197,7 @@ export function planPhrasing(text: string): string {
 
 // Base verbs that need the third-person -s once "i"/"you" became "he"/"she"/"the patient".
 const BASE_VERBS = (
-  'feel think take get need want like know notice say try use work see hurt eat drink walk sleep live smoke exercise play run ' +
+  'feel think take get need want like know notice say try use work see hurt eat drink walk sleep live smoke exercise play run gain lose develop ' +
   'wake remember recall experience deal struggle check drive keep continue stay wear mean seem tend start stop'
 ).split(' ');
 const VERB_S: Record<string, string> = { have: 'has', do: 'does', "don't": "doesn't", are: 'is', were: 'was', go: 'goes', try: 'tries' };

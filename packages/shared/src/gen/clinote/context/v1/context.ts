@@ -102,6 +102,8 @@ export interface GatherContextRequest {
   userId: string;
   sopIds: string[];
   idempotencyKey: string;
+  /** Embedding model whose past encounters to warm, when the caller knows it already. */
+  embeddingModel: string;
 }
 
 export interface GatherContextResponse {
@@ -123,6 +125,8 @@ export interface SelectContextRequest {
   contextWindow: number;
   /** Tokens reserved for the answer; 0 means the service default. */
   reservedOutputTokens: number;
+  /** Model of transcript_embedding: only past encounters embedded by the same model are comparable. */
+  embeddingModel: string;
 }
 
 export interface SelectContextResponse {
@@ -171,6 +175,8 @@ export interface SaveEncounterResponse {
 export interface GetEncounterRequest {
   userId: string;
   encounterId: string;
+  /** Only an encounter produced by an extraction (not an imported one). */
+  extractionsOnly: boolean;
 }
 
 export interface GetEncounterResponse {
@@ -1146,7 +1152,7 @@ export const ImportEncountersResponse: MessageFns<ImportEncountersResponse> = {
 };
 
 function createBaseGatherContextRequest(): GatherContextRequest {
-  return { userId: "", sopIds: [], idempotencyKey: "" };
+  return { userId: "", sopIds: [], idempotencyKey: "", embeddingModel: "" };
 }
 
 export const GatherContextRequest: MessageFns<GatherContextRequest> = {
@@ -1159,6 +1165,9 @@ export const GatherContextRequest: MessageFns<GatherContextRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(26).string(message.idempotencyKey);
+    }
+    if (message.embeddingModel !== "") {
+      writer.uint32(34).string(message.embeddingModel);
     }
     return writer;
   },
@@ -1200,6 +1209,14 @@ export const GatherContextRequest: MessageFns<GatherContextRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.embeddingModel = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1229,6 +1246,11 @@ export const GatherContextRequest: MessageFns<GatherContextRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      embeddingModel: isSet(object.embeddingModel)
+        ? globalThis.String(object.embeddingModel)
+        : isSet(object.embedding_model)
+        ? globalThis.String(object.embedding_model)
+        : "",
     };
   },
 
@@ -1242,6 +1264,9 @@ export const GatherContextRequest: MessageFns<GatherContextRequest> = {
     }
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.embeddingModel !== "") {
+      obj.embeddingModel = message.embeddingModel;
     }
     return obj;
   },
@@ -1350,6 +1375,7 @@ function createBaseSelectContextRequest(): SelectContextRequest {
     model: "",
     contextWindow: 0,
     reservedOutputTokens: 0,
+    embeddingModel: "",
   };
 }
 
@@ -1379,6 +1405,9 @@ export const SelectContextRequest: MessageFns<SelectContextRequest> = {
     }
     if (message.reservedOutputTokens !== 0) {
       writer.uint32(56).int32(message.reservedOutputTokens);
+    }
+    if (message.embeddingModel !== "") {
+      writer.uint32(66).string(message.embeddingModel);
     }
     return writer;
   },
@@ -1462,6 +1491,14 @@ export const SelectContextRequest: MessageFns<SelectContextRequest> = {
             message.reservedOutputTokens = reader.int32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.embeddingModel = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1503,6 +1540,11 @@ export const SelectContextRequest: MessageFns<SelectContextRequest> = {
         : isSet(object.reserved_output_tokens)
         ? globalThis.Number(object.reserved_output_tokens)
         : 0,
+      embeddingModel: isSet(object.embeddingModel)
+        ? globalThis.String(object.embeddingModel)
+        : isSet(object.embedding_model)
+        ? globalThis.String(object.embedding_model)
+        : "",
     };
   },
 
@@ -1528,6 +1570,9 @@ export const SelectContextRequest: MessageFns<SelectContextRequest> = {
     }
     if (message.reservedOutputTokens !== 0) {
       obj.reservedOutputTokens = Math.round(message.reservedOutputTokens);
+    }
+    if (message.embeddingModel !== "") {
+      obj.embeddingModel = message.embeddingModel;
     }
     return obj;
   },
@@ -2212,7 +2257,7 @@ export const SaveEncounterResponse: MessageFns<SaveEncounterResponse> = {
 };
 
 function createBaseGetEncounterRequest(): GetEncounterRequest {
-  return { userId: "", encounterId: "" };
+  return { userId: "", encounterId: "", extractionsOnly: false };
 }
 
 export const GetEncounterRequest: MessageFns<GetEncounterRequest> = {
@@ -2222,6 +2267,9 @@ export const GetEncounterRequest: MessageFns<GetEncounterRequest> = {
     }
     if (message.encounterId !== "") {
       writer.uint32(18).string(message.encounterId);
+    }
+    if (message.extractionsOnly !== false) {
+      writer.uint32(24).bool(message.extractionsOnly);
     }
     return writer;
   },
@@ -2255,6 +2303,14 @@ export const GetEncounterRequest: MessageFns<GetEncounterRequest> = {
             message.encounterId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.extractionsOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2279,6 +2335,11 @@ export const GetEncounterRequest: MessageFns<GetEncounterRequest> = {
         : isSet(object.encounter_id)
         ? globalThis.String(object.encounter_id)
         : "",
+      extractionsOnly: isSet(object.extractionsOnly)
+        ? globalThis.Boolean(object.extractionsOnly)
+        : isSet(object.extractions_only)
+        ? globalThis.Boolean(object.extractions_only)
+        : false,
     };
   },
 
@@ -2289,6 +2350,9 @@ export const GetEncounterRequest: MessageFns<GetEncounterRequest> = {
     }
     if (message.encounterId !== "") {
       obj.encounterId = message.encounterId;
+    }
+    if (message.extractionsOnly !== false) {
+      obj.extractionsOnly = message.extractionsOnly;
     }
     return obj;
   },
