@@ -34,9 +34,10 @@ async function main(): Promise<void> {
   try {
     const databaseUrl = await ensureDatabase(infra.databaseUrl, 'clinote');
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: infra.redisUrl, DB_POOL_MIN: '2', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-    services.push(
-      ...(await Promise.all(['context', 'embedding', 'extraction'].map((name) => spawnService(root, name, env)))),
-    );
+    const spawned = await Promise.allSettled(['context', 'embedding', 'extraction'].map((name) => spawnService(root, name, env)));
+    for (const s of spawned) if (s.status === 'fulfilled') services.push(s.value);
+    const failed = spawned.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     const addr = (name: string) => `127.0.0.1:${services.find((s) => s.name === name)!.port}`;
     services.push(
       await spawnService(root, 'gateway', {

@@ -61,6 +61,20 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gateway!.ports).toEqual(['50051:50051']);
   });
 
+  it('installs what the services run with (tsx is a dev dependency) and drains before Docker kills', () => {
+    const install = dockerfile.indexOf('pnpm install');
+    expect(dockerfile.slice(install, dockerfile.indexOf('\n', install))).toContain('--prod=false');
+    expect(dockerfile.slice(0, install)).not.toContain('NODE_ENV=production');
+    for (const name of APP_SERVICES) {
+      const svc = compose.services[name] as ComposeService & { stop_grace_period?: string };
+      const grace = Number(expand(svc.environment ?? {}).SHUTDOWN_GRACE_MS ?? 10_000);
+      expect(Number.parseInt(svc.stop_grace_period ?? '10', 10) * 1000, name).toBeGreaterThan(grace);
+    }
+    const maxConnections = Number(/max_connections=(\d+)/.exec(JSON.stringify(compose.services.postgres))?.[1] ?? 100);
+    const pools = APP_SERVICES.reduce((sum, name) => sum + Number(expand(compose.services[name]!.environment ?? {}).DB_POOL_MAX ?? 50), 0);
+    expect(pools * 2).toBeLessThanOrEqual(maxConnections);
+  });
+
   it('checks health through grpc.health.v1 in the image', () => {
     expect(dockerfile).toMatch(/HEALTHCHECK .*scripts\/healthcheck\.ts/);
     expect(existsSync(path.join(ROOT, 'scripts', 'healthcheck.ts'))).toBe(true);

@@ -33,19 +33,31 @@ export async function startMesh(options: MeshOptions) {
     DB_POOL_MAX: '10',
     ...options.env,
   };
-  const [embedding, context, extraction] = await Promise.all([
+  const [e, c, x] = await Promise.allSettled([
     startEmbedding(loadEmbeddingConfig(env)),
     startContext(loadContextConfig(env), { onQuery: options.onContextQuery }),
     startExtraction(loadExtractionConfig(env)),
   ]);
-  const gateway = await startGateway(
-    loadGatewayConfig({
-      ...env,
-      CONTEXT_ADDR: `127.0.0.1:${context.port}`,
-      EMBEDDING_ADDR: `127.0.0.1:${embedding.port}`,
-      EXTRACTION_ADDR: `127.0.0.1:${extraction.port}`,
-    }),
-  );
+  if (e.status === 'rejected' || c.status === 'rejected' || x.status === 'rejected') {
+    // Stop what did start, so a failed start leaves nothing running.
+    await Promise.all([e, c, x].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw [e, c, x].flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))[0];
+  }
+  const [embedding, context, extraction] = [e.value, c.value, x.value];
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(
+      loadGatewayConfig({
+        ...env,
+        CONTEXT_ADDR: `127.0.0.1:${context.port}`,
+        EMBEDDING_ADDR: `127.0.0.1:${embedding.port}`,
+        EXTRACTION_ADDR: `127.0.0.1:${extraction.port}`,
+      }),
+    );
+  } catch (err: unknown) {
+    await Promise.all([context.stop(), embedding.stop(), extraction.stop()]);
+    throw err;
+  }
   const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, credentials.createInsecure());
   return {
     gateway,

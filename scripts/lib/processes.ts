@@ -23,7 +23,10 @@ export async function spawnService(root: string, name: string, env: NodeJS.Proce
   });
   child.stderr?.pipe(log);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not report listening within ${timeoutMs} ms (see ${logFile})`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not report listening within ${timeoutMs} ms (see ${logFile})`));
+    }, timeoutMs);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       log.write(`${line}\n`);

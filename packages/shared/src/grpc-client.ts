@@ -57,8 +57,8 @@ export function callUnary<Req, Res>(
   defaultTimeoutMs: number,
 ): Promise<Res> {
   if (bounds.signal?.aborted) return Promise.reject(new CancelledError('call cancelled before sending'));
-  const fallback = new Date(Date.now() + defaultTimeoutMs);
-  const deadline = bounds.deadline && bounds.deadline < fallback ? bounds.deadline : fallback;
+  // The caller's deadline when it has one (it may allow longer than the default); a bound in any case.
+  const deadline = bounds.deadline ?? new Date(Date.now() + defaultTimeoutMs);
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(injectTraceContext())) metadata.set(key, value);
   return new Promise<Res>((resolve, reject) => {

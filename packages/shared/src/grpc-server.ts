@@ -76,7 +76,8 @@ function callSignal(call: ServerUnaryCall<unknown, unknown>, deadline: Date | un
     const ms = deadline.getTime() - Date.now();
     const fire = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
     if (ms <= 0) fire();
-    else timer = setTimeout(fire, ms);
+    // setTimeout holds at most ~24.8 days; a deadline further away than that never fires here.
+    else if (ms < 2 ** 31 - 1) timer = setTimeout(fire, ms);
   }
   return {
     signal: controller.signal,

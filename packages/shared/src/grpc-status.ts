@@ -68,6 +68,9 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
   if (err instanceof ConnectionException || isConnectionRefused(err) || isPoolTimeout(err)) {
     return { code: status.UNAVAILABLE, details: 'database unavailable', metadata, internal: true };
   }
+  if (err instanceof DriverException && (err as { code?: string }).code === '57014') {
+    return { code: status.DEADLINE_EXCEEDED, details: 'database statement timed out', metadata, internal: true };
+  }
   if (err instanceof DriverException) {
     return { code: status.INTERNAL, details: 'internal error', metadata, internal: true };
   }

@@ -67,9 +67,11 @@ function poolSettings(database: DatabaseSettings): PoolConfig {
 
 /** Runs pending migrations once even when many replicas start together. */
 async function migrateUnderLock(options: OrmOptions): Promise<void> {
-  const lockClient = new pg.Client({ connectionString: options.database.url });
+  const lockClient = new pg.Client({ connectionString: options.database.url, connectionTimeoutMillis: 10_000 });
   await lockClient.connect();
   try {
+    // Another replica migrating holds the lock; waiting is bounded, a stuck lock fails the start.
+    await lockClient.query(`set lock_timeout = '120s'`);
     await lockClient.query('select pg_advisory_lock(hashtext($1))', [`clinote:migrate:${options.schema}`]);
     await lockClient.query(`create schema if not exists "${options.schema}"`);
     const orm = await openOrm({ ...options, onQuery: undefined, database: { ...options.database, poolMin: 0, poolMax: 2 } });

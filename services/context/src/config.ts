@@ -10,6 +10,8 @@ const contextEnv = serverEnv.merge(databaseEnv).extend({
   CONTEXT_MAX_EXAMPLE_TOKENS: z.coerce.number().int().positive().default(12_000),
   /** Users whose candidate pools stay warm in memory. */
   CONTEXT_POOL_MAX_USERS: z.coerce.number().int().positive().default(256),
+  /** Bound on all warm pools' bytes (WebAssembly memory, outside Node's heap limit). */
+  CONTEXT_POOL_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
   /** Newest past encounters a user's pool holds. */
   CONTEXT_POOL_MAX_ENCOUNTERS: z.coerce.number().int().positive().default(100_000),
   /** weighted (the product), similarity (baseline) or none: lets the quality benchmark compare them. */

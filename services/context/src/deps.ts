@@ -27,7 +27,7 @@ export async function createDeps(config: ContextConfig, overrides: { onQuery?: (
     config,
     orm,
     logger,
-    candidatePools: new CandidatePoolCache({ maxUsers: config.CONTEXT_POOL_MAX_USERS }),
+    candidatePools: new CandidatePoolCache({ maxUsers: config.CONTEXT_POOL_MAX_USERS, maxBytes: config.CONTEXT_POOL_MAX_BYTES }),
     async close() {
       await orm.close(true);
     },

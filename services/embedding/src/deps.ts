@@ -56,19 +56,18 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
     batchMaxSize: config.BATCH_MAX_SIZE,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
   });
-  const warmed = await cache.warm(config.WARM_ENTRIES);
-  logger.info({ embedder: embedder.model, dimensions: embedder.dimensions, warmed, redis: Boolean(redis) }, 'embedding cache ready');
-  return {
-    config,
-    orm,
-    logger,
-    redis,
-    embedder,
-    cache,
-    async close() {
-      await cache.flush();
-      redis?.disconnect();
-      await orm.close(true);
-    },
+  const close = async () => {
+    await cache.flush();
+    redis?.disconnect();
+    await orm.close(true);
   };
+  try {
+    const warmed = await cache.warm(config.WARM_ENTRIES);
+    logger.info({ embedder: embedder.model, dimensions: embedder.dimensions, warmed, redis: Boolean(redis) }, 'embedding cache ready');
+  } catch (err: unknown) {
+    // Nothing half-built stays open when the service cannot start.
+    await close();
+    throw err;
+  }
+  return { config, orm, logger, redis, embedder, cache, close };
 }

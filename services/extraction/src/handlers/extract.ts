@@ -18,6 +18,7 @@ export async function extract(deps: ExtractionDeps, req: ExtractRequest, ctx: Ca
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
   if (req.sops.length === 0) violations.push({ field: 'sops', description: 'at least one SOP is required' });
   req.sops.forEach((sop, i) => {
+    violations.push(...uuidViolations({ [`sops[${i}].id`]: sop.id }));
     if (sop.sections.length === 0) violations.push({ field: `sops[${i}].sections`, description: 'a SOP needs at least one section' });
   });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid extraction request');
