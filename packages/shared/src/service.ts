@@ -43,7 +43,13 @@ export async function serve<D extends { close(): Promise<void> }>(
 }
 
 /** main.ts glue: start, log the port, stop cleanly on SIGTERM/SIGINT. */
-export async function runMain<D>(name: string, logger: Logger, start: () => Promise<StartedService<D>>): Promise<void> {
+export async function runMain<D>(
+  name: string,
+  logger: Logger,
+  start: () => Promise<StartedService<D>>,
+  /** Runs after the service stopped: flushes telemetry. */
+  afterStop: () => Promise<void> = async () => undefined,
+): Promise<void> {
   let service: StartedService<D>;
   try {
     service = await start();
@@ -54,13 +60,16 @@ export async function runMain<D>(name: string, logger: Logger, start: () => Prom
   logger.info({ port: service.port }, `${name} listening`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, `${name} shutting down`);
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ error: loggableError(err) }, `${name} shutdown failed`);
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(afterStop)
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ error: loggableError(err) }, `${name} shutdown failed`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

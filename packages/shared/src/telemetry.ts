@@ -2,8 +2,10 @@
 // Application code imports only @opentelemetry/api.
 import { metrics, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
@@ -26,6 +28,22 @@ export interface Telemetry {
 }
 
 let installed: Telemetry | undefined;
+
+/**
+ * With OTEL_EXPORTER_OTLP_ENDPOINT set (the standard OpenTelemetry variable, e.g. a collector or
+ * Jaeger at http://localhost:4318), spans and metrics leave the process over OTLP/HTTP.
+ */
+export function otlpFromEnvironment(env: NodeJS.ProcessEnv = process.env): Pick<TelemetryOptions, 'spanExporter' | 'metricReader'> {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '');
+  if (!endpoint) return {};
+  return {
+    spanExporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }),
+    metricReader: new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }),
+      exportIntervalMillis: 15_000,
+    }),
+  };
+}
 
 export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (installed) return installed;

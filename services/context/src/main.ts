@@ -1,11 +1,11 @@
-import { initTelemetry } from '@clinote/shared/telemetry.js';
+import { initTelemetry, otlpFromEnvironment } from '@clinote/shared/telemetry.js';
 
 // Telemetry before grpc-js loads.
-initTelemetry({ serviceName: 'clinote-context' });
+const telemetry = initTelemetry({ ...otlpFromEnvironment(), serviceName: 'clinote-context' });
 
 const { createLogger } = await import('@clinote/shared/logger.js');
 const { runMain } = await import('@clinote/shared/service.js');
 const { loadConfig } = await import('./config.js');
 const { startContext } = await import('./server.js');
 
-await runMain('context', createLogger('context'), () => startContext(loadConfig()));
+await runMain('context', createLogger('context'), () => startContext(loadConfig()), () => telemetry.shutdown());

@@ -1,11 +1,11 @@
-import { initTelemetry } from '@clinote/shared/telemetry.js';
+import { initTelemetry, otlpFromEnvironment } from '@clinote/shared/telemetry.js';
 
 // Telemetry before grpc-js loads.
-initTelemetry({ serviceName: 'clinote-extraction' });
+const telemetry = initTelemetry({ ...otlpFromEnvironment(), serviceName: 'clinote-extraction' });
 
 const { createLogger } = await import('@clinote/shared/logger.js');
 const { runMain } = await import('@clinote/shared/service.js');
 const { loadConfig } = await import('./config.js');
 const { startExtraction } = await import('./server.js');
 
-await runMain('extraction', createLogger('extraction'), () => startExtraction(loadConfig()));
+await runMain('extraction', createLogger('extraction'), () => startExtraction(loadConfig()), () => telemetry.shutdown());

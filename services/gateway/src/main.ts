@@ -1,7 +1,7 @@
-import { initTelemetry } from '@clinote/shared/telemetry.js';
+import { initTelemetry, otlpFromEnvironment } from '@clinote/shared/telemetry.js';
 
 // Telemetry before grpc-js loads.
-initTelemetry({ serviceName: 'clinote-gateway' });
+const telemetry = initTelemetry({ ...otlpFromEnvironment(), serviceName: 'clinote-gateway' });
 
 const { createLogger } = await import('@clinote/shared/logger.js');
 const { runMain } = await import('@clinote/shared/service.js');
@@ -9,4 +9,4 @@ const { loadConfig } = await import('./config.js');
 const { startGateway } = await import('./server.js');
 
 const logger = createLogger('gateway');
-await runMain('gateway', logger, () => startGateway(loadConfig()));
+await runMain('gateway', logger, () => startGateway(loadConfig()), () => telemetry.shutdown());
