@@ -101,6 +101,10 @@ describe('extraction through the gateway', () => {
     expect(second.extraction!.id).toBe(x.id);
     expect(await extractionCount(userId)).toBe(1);
 
+    const reused = await refusal(call(mesh.client, mesh.client.extract, { ...request, transcript: valid[1]!.src }));
+    expect(reused.code).toBe(status.ALREADY_EXISTS);
+    expect(await extractionCount(userId)).toBe(1);
+
     const fetched = await call(mesh.client, mesh.client.getExtraction, { userId, extractionId: x.id });
     expect(fetched.extraction!.results).toEqual(x.results);
   });

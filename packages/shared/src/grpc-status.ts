@@ -49,6 +49,10 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
     if (err.code === status.UNKNOWN || err.code === status.INTERNAL) {
       return { code: status.INTERNAL, details: 'internal error', metadata, internal: true };
     }
+    // grpc-js's own UNAVAILABLE messages name peer addresses: keep those in the log.
+    if (err.code === status.UNAVAILABLE) {
+      return { code: status.UNAVAILABLE, details: 'a dependency is unavailable', metadata, internal: true };
+    }
     const details = err.metadata.get(DETAILS_KEY)[0];
     if (details) metadata.set(DETAILS_KEY, details);
     return { code: err.code, details: err.details, metadata, internal: false };

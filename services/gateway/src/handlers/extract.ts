@@ -1,6 +1,7 @@
 import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { FailedPreconditionError } from '@clinote/shared/errors.js';
+import { AlreadyExistsError, FailedPreconditionError } from '@clinote/shared/errors.js';
+import type { Encounter } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { callUnary, type OutgoingBounds } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { activeTraceId, runPhase } from '@clinote/shared/tracing.js';
@@ -63,6 +64,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   ).finally(() => ctx.signal.removeEventListener('abort', onAbort));
 
   if (gathered.existing) {
+    assertSameRequest(gathered.existing, req);
     ctx.logger.info({ extraction_id: gathered.existing.id }, 'idempotent replay');
     return { extraction: extractionFromEncounter(gathered.existing), replayed: true };
   }
@@ -142,6 +144,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   );
   const encounter = saved.encounter;
   if (!encounter) throw new FailedPreconditionError('the context service returned no encounter');
+  if (!saved.created) assertSameRequest(encounter, req);
   const extraction = extractionFromEncounter(encounter);
   if (saved.created) extraction.phaseTimings = timings;
   ctx.logger.info(
@@ -149,4 +152,12 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     'extraction done',
   );
   return { extraction, replayed: !saved.created };
+}
+
+/** A reused idempotency key must carry the same request; anything else is refused, never answered with another result. */
+function assertSameRequest(existing: Encounter, req: ExtractRequest): void {
+  const sameSops = existing.results.map((r) => r.sopId).join() === req.sopIds.join();
+  if (existing.transcript !== req.transcript || !sameSops) {
+    throw new AlreadyExistsError('idempotency key already used for a different request');
+  }
 }

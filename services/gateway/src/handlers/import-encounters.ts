@@ -8,7 +8,8 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import type { GatewayDeps } from '../deps.js';
 import { findUser } from './users.js';
 
-const MAX_IMPORT = 1000;
+/** One import is one transaction in the context service: its IMPORT_MAX_BATCH must allow this many. */
+const MAX_IMPORT = 500;
 
 /** Embeds the past encounters' transcripts in batches, then stores them with the context service. */
 export async function importEncounters(
@@ -16,7 +17,6 @@ export async function importEncounters(
   req: ImportEncountersRequest,
   ctx: CallContext,
 ): Promise<ImportEncountersResponse> {
-  await findUser(deps, req.userId);
   const violations: FieldViolation[] = [];
   if (req.encounters.length === 0) violations.push({ field: 'encounters', description: 'must not be empty' });
   if (req.encounters.length > MAX_IMPORT) violations.push({ field: 'encounters', description: `at most ${MAX_IMPORT} per call` });
@@ -28,38 +28,37 @@ export async function importEncounters(
     if (!e.note.trim()) violations.push({ field: `encounters[${i}].note`, description: 'must not be empty' });
   });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid import');
+  await findUser(deps, req.userId);
 
-  const response: ImportEncountersResponse = { encounterIds: [], importedCount: 0, skippedCount: 0 };
+  // Embeddings in batches (cached, so a retry costs little), then one context call: one transaction,
+  // so an import is saved whole or not at all.
+  const embeddings: { values: number[]; model: string }[] = [];
   const size = deps.config.IMPORT_BATCH_SIZE;
   for (let start = 0; start < req.encounters.length; start += size) {
-    const batch = req.encounters.slice(start, start + size);
     const embedded = await callUnary(
       deps.embedding,
       deps.embedding.embedBatch,
-      { texts: batch.map((e) => e.transcript) },
+      { texts: req.encounters.slice(start, start + size).map((e) => e.transcript) },
       ctx,
       deps.config.PEER_DEFAULT_TIMEOUT_MS,
     );
-    const stored = await callUnary(
-      deps.context,
-      deps.context.importEncounters,
-      {
-        userId: req.userId,
-        encounters: batch.map((e, i) => ({
-          transcript: e.transcript,
-          note: e.note,
-          qualityScore: e.qualityScore,
-          externalId: e.externalId,
-          embedding: embedded.embeddings[i]?.values ?? [],
-          embeddingModel: embedded.model,
-        })),
-      },
-      ctx,
-      deps.config.PEER_DEFAULT_TIMEOUT_MS,
-    );
-    response.encounterIds.push(...stored.encounterIds);
-    response.importedCount += stored.importedCount;
-    response.skippedCount += stored.skippedCount;
+    embeddings.push(...embedded.embeddings.map((e) => ({ values: e.values, model: embedded.model })));
   }
-  return response;
+  return callUnary(
+    deps.context,
+    deps.context.importEncounters,
+    {
+      userId: req.userId,
+      encounters: req.encounters.map((e, i) => ({
+        transcript: e.transcript,
+        note: e.note,
+        qualityScore: e.qualityScore,
+        externalId: e.externalId,
+        embedding: embeddings[i]?.values ?? [],
+        embeddingModel: embeddings[i]?.model ?? '',
+      })),
+    },
+    ctx,
+    deps.config.PEER_DEFAULT_TIMEOUT_MS,
+  );
 }
