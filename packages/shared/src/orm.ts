@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DatabaseSettings } from './config.js';
+import type { Logger } from './logger.js';
 
 export interface OrmOptions {
   /** The Postgres schema this service owns; no other service reads it. */
@@ -12,6 +13,8 @@ export interface OrmOptions {
   migrations: MigrationObject[];
   /** Called for every SQL statement (never with its parameters): lets tests count queries. */
   onQuery?: () => void;
+  /** Where knex's own pool warnings go (instead of the console). */
+  logger?: Logger;
 }
 
 export type Orm = MikroORM<PostgreSqlDriver>;
@@ -35,6 +38,8 @@ async function openOrm(options: OrmOptions): Promise<Orm> {
     driverOptions: {
       // Knex's own bound on getting a connection (its default is a minute).
       acquireConnectionTimeout: database.acquireTimeoutMs,
+      // Knex's pool warnings ("Connection Error: ...") as JSON log lines; they carry no SQL parameters.
+      log: knexLog(options.logger),
       connection: {
         statement_timeout: database.statementTimeoutMs,
         keepAlive: true,
@@ -48,6 +53,12 @@ async function openOrm(options: OrmOptions): Promise<Orm> {
     // Never print SQL: parameters may hold patient text. The hook only counts.
     logger: () => options.onQuery?.(),
   });
+}
+
+function knexLog(logger: Logger | undefined) {
+  const write = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
+    logger?.[level]({ component: 'knex' }, typeof message === 'string' ? message.slice(0, 200) : 'knex event');
+  return { warn: write('warn'), error: write('error'), deprecate: write('warn'), debug: write('debug') };
 }
 
 /** Knex (tarn) pool options; knex reads the lifetime and validate options that MikroORM's type omits. */

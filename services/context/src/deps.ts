@@ -19,6 +19,7 @@ export async function createDeps(config: ContextConfig, overrides: { onQuery?: (
   const orm = await createOrm({
     schema: 'context',
     database: config.database,
+    logger,
     entities: contextEntities,
     migrations: contextMigrations,
     onQuery: overrides.onQuery,

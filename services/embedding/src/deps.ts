@@ -35,6 +35,7 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
   const orm = await createOrm({
     schema: 'embedding',
     database: config.database,
+    logger,
     entities: embeddingEntities,
     migrations: embeddingMigrations,
   });

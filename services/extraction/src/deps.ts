@@ -34,6 +34,7 @@ export async function createDeps(config: ExtractionConfig): Promise<ExtractionDe
   const orm = await createOrm({
     schema: 'extraction',
     database: config.database,
+    logger,
     entities: extractionEntities,
     migrations: extractionMigrations,
   });

@@ -29,6 +29,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
   const orm = await createOrm({
     schema: 'gateway',
     database: config.database,
+    logger,
     entities: gatewayEntities,
     migrations: gatewayMigrations,
     onQuery: overrides.onQuery,
