@@ -7,15 +7,16 @@ import { isGrounded } from './grounding.js';
 import { answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns, type PatientPronouns } from './offline/normalise.js';
 import { chiefComplaint, composedOpener, dictatedOpener } from './offline/chief-complaint.js';
 import { bundledSectionModel, type SectionModel } from './offline/section-model.js';
-import { NOTE_SECTIONS, sectionOfHeader, type NoteSection } from './offline/sections.js';
+import { NOTE_SECTIONS, sectionOfHeader, splitNote, type NoteSection } from './offline/sections.js';
 import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptions } from './offline/select.js';
 import { supportedTemplateSentences } from './offline/template.js';
 import { examFindings } from './offline/exam.js';
-import { reviewOfSystems, reviewOfSystemsLines, symptomSummary } from './offline/review-of-systems.js';
-import { dictatedVitals, vitalKindOf, vitalLine, type VitalSign } from './offline/vitals.js';
+import { reviewOfSystems, reviewOfSystemsLines, symptomSummary, withComplaintSide, type SystemFinding } from './offline/review-of-systems.js';
+import { dictatedVitals, vitalKindOf, vitalLine, vitalRemarks, type VitalSign } from './offline/vitals.js';
 import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
 import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
 import { hpiStatement } from './offline/hpi.js';
+import { studyLead } from './offline/results.js';
 import { socialHistory } from './offline/social-history.js';
 import { visitInstructions } from './offline/instructions.js';
 import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
@@ -37,6 +38,8 @@ export interface OfflineOptions {
    * of the examples keeps that section: notes of that layout have them, others tell them in the HPI.
    */
   partsFromLayout?: boolean;
+  /** Open the results with the x-ray the clinician names ("X-rays of the right knee were obtained and reviewed."). */
+  studyLead?: boolean;
 }
 
 
@@ -182,8 +185,8 @@ interface NoteMaterial {
   planLabels: boolean;
   chiefComplaint?: Statement;
   vitals: VitalSign[];
-  /** What the patient reports and denies, summed up for the history. */
-  symptoms: Statement[];
+  /** What the patient reports and denies, by body system, summed up at the history's close. */
+  findings: SystemFinding[];
   /** "<Name> is a <age>-year-old <sex> who presents for <reason>.", dictated or composed. */
   opener?: Statement;
   /** The history parts the examples' notes keep as sections; undefined = fill every part asked for. */
@@ -204,6 +207,18 @@ interface NoteMaterial {
 
 type ListPart = 'medical_history' | 'surgical_history' | 'medications' | 'family_history';
 const LIST_PARTS: readonly HistoryPart[] = ['medical_history', 'surgical_history', 'medications', 'family_history'];
+
+/** The verb the past notes' review of systems uses for a positive ("Endorses"), as phrasing only. */
+function endorseVerb(notes: string[]): string {
+  let endorses = 0;
+  let reports = 0;
+  for (const note of notes) {
+    const review = splitNote(note).filter((b) => b.section === 'review_of_systems').map((b) => b.body).join('\n');
+    endorses += review.match(/\bEndorses\b/g)?.length ?? 0;
+    reports += review.match(/\bReports\b/g)?.length ?? 0;
+  }
+  return endorses > reports ? 'Endorses' : 'Reports';
+}
 
 /** Upper-case header lines of past notes, in order of first use. */
 function exampleHeaders(notes: string[]): string[] {
@@ -259,7 +274,11 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
   if (ownSection && part !== 'surgical_history' && part !== 'social_history' && !(part === 'instructions' && m.instructions().length > 0) && m.layout && !m.layout.has(part) && !(part === 'family_and_social_history' && (m.layout.has('family_history') || m.layout.has('social_history'))))
     return emptyValue(field.key);
   const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
-  if (part === 'vitals') return fieldValue(m.transcript, field, m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })));
+  if (part === 'vitals')
+    return fieldValue(m.transcript, field, [
+      ...m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })),
+      ...vitalRemarks(m.transcript, m.vitals).map((r) => ({ text: r.text, spans: [r.span], breakBefore: 'line' as const })),
+    ]);
   const planned = m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans));
   if (LIST_PARTS.includes(part)) {
     const listPart = part as ListPart;
@@ -393,7 +412,10 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
         const text = m.pronouns ? hpiStatement(st.text, m.pronouns, st.speaker) : st.text;
         return text ? [{ ...st, text }] : [];
       });
-    return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...m.symptoms]);
+    // The summary adds only symptoms the history's own sentences do not already name.
+    const told = rest.map((st) => st.text.toLowerCase()).join(' ');
+    const symptoms = symptomSummary(m.findings.filter((f) => !told.includes(f.symptom)), m.pronouns ?? patientPronouns(m.transcript));
+    return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...symptoms]);
   }
   return fieldValue(m.transcript, field, found);
 }
@@ -444,6 +466,11 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   const templated = supportedTemplateSentences(input.examples, sentences, options.templateExamples ?? 3).filter(
     (t) => !t.phrasingOnly || (options.templatePhrasing ?? true),
   );
+  const bestSection = new Map(scored.map((s) => [s.sentence.start, s.best]));
+  const problems = assessedProblems(sentences, pronouns, (s) => bestSection.get(s.start) === 'assessment_plan');
+  const firstProblem = problems.find((p) => p.name)?.name;
+  const cc = chiefComplaint(sentences, firstProblem && { text: `${firstProblem.text}.`, spans: [firstProblem.span] });
+  const findings = withComplaintSide(reviewOfSystems(sentences), cc);
   const bySection = new Map<NoteSection, Statement[]>(
     NOTE_SECTIONS.map((section) => {
       const fromTemplate = templated.filter((t) => t.section === section);
@@ -460,20 +487,21 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
           return { text: withPronouns(`${label}${t.text}`, pronouns), spans: t.evidence };
         });
       if (section === 'review_of_systems' && (options.structuredReview ?? true)) {
-        const lines = reviewOfSystemsLines(reviewOfSystems(sentences), pronouns).map((l) => ({ text: l.text, spans: l.spans }));
+        const lines = reviewOfSystemsLines(findings, pronouns, endorseVerb(input.examples.slice(0, options.templateExamples ?? 3).map((e) => e.note))).map((l) => ({ text: l.text, spans: l.spans }));
         if (lines.length > 0) return [section, lines];
       }
       if (section === 'physical_exam' && (options.examSystems ?? true))
         return [section, withoutEmptyHeadings([...fromNotes, ...extracted.flatMap((st) => examFindings(st.text).map((text) => ({ ...st, text })))])];
+      if (section === 'results' && (options.studyLead ?? true)) {
+        // Notes open the results with the study read; its findings follow.
+        const lead = studyLead(sentences);
+        if (lead) return [section, withoutEmptyHeadings([lead, ...fromNotes, ...extracted])];
+      }
       return [section, withoutEmptyHeadings([...fromNotes, ...extracted])];
     }),
   );
   let all: Statement[] | undefined;
   let lists: Record<ListPart, HistoryItem[]> | undefined;
-  const bestSection = new Map(scored.map((s) => [s.sentence.start, s.best]));
-  const problems = assessedProblems(sentences, pronouns, (s) => bestSection.get(s.start) === 'assessment_plan');
-  const firstProblem = problems.find((p) => p.name)?.name;
-  const cc = chiefComplaint(sentences, firstProblem && { text: `${firstProblem.text}.`, spans: [firstProblem.span] });
   const dictated = dictatedOpener(sentences);
   const opener: Statement | undefined = dictated
     ? { text: normaliseSentence(dictated.text, 'doctor', pronouns), spans: [{ start: dictated.start, end: dictated.end }] }
@@ -489,8 +517,8 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     bySection,
     all: () => (all ??= statements(sentences, pronouns, sentences)),
     problems,
-    vitals: dictatedVitals(transcript),
-    symptoms: symptomSummary(reviewOfSystems(sentences), pronouns),
+    vitals: dictatedVitals(transcript, (at) => sentences.find((s) => s.start <= at && at < s.end)?.speaker === 'patient'),
+    findings,
     ...optional('chiefComplaint', cc),
     ...optional('opener', opener?.text ? opener : undefined),
     ...optional('agreement', patientAgreement(sentences)),

@@ -22,7 +22,7 @@ export interface AssessedProblem {
 
 // "for your first problem , your congestive heart failure ,"; "lastly , for your high blood pressure ,".
 const PROBLEM_CUE =
-  /\b(?:for|regarding|as far as|in terms of|with regards? to)\s+(?:your|the|his|her)\s+(?:(first|second|third|fourth|next|last|final|primary|other)\s+)?(problem|issue|diagnosis)?\s*(?:of|is|with)?\s*,?\s*(?:of\s+)?(?:(?:your|the|his|her|this|that)\s*,?\s*)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:i|we|it|so|that|you|which|is|are|or|and i|and we)\b)/;
+  /\b(?:for|regarding|as far as|in terms of|with regards? to)\s+(?:your|the|his|her)\s+(?:(first|second|third|fourth|next|last|final|primary|other)\s+)?(problem|issue|diagnosis)?\s*(?:of|is|with)?\s*,?\s*(?:of\s+)?(?:(?:your|the|his|her|this|that)\s*,?\s*)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:i|we|it|so|that|you|which|is|are|or|and i|and we)\b|\s+(?:your|his|her) (?:symptoms?|exam|x-?ray|mri|labs?|results?)\b)/;
 // "for problem number two so the radiation pneumonitis so that's ..."
 const NUMBERED_CUE = /\bfor (?:problem|issue|diagnosis) number \w+\s*,?\s*(?:(?:so|is|the|your|his|her)\s+)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:so|that|i|we|it|which|is|and)\b)/;
 // "for the first diagnosis the first problem of the lung cancer": the second naming restates the cue.

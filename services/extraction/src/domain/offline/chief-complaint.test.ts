@@ -31,12 +31,33 @@ describe('openers', () => {
     const opener = composedOpener(sentences, patientPronouns(t), chiefComplaint(sentences))!;
     expect(opener.text).toBe('Ms. Thompson is a 43-year-old female who presents for left knee pain.');
     for (const sp of opener.spans) expect(sp.end).toBeLessThanOrEqual(t.length);
-    // Without a stated age there is no opener: nothing is made up.
+    // Without a stated age the age is left out: nothing is made up.
     const noAge = '[doctor] hi , ms. thompson . what brings you in ?\n[patient] my left knee pain .';
-    expect(composedOpener(parseTranscript(noAge).sentences, patientPronouns(noAge), chiefComplaint(parseTranscript(noAge).sentences))).toBeUndefined();
+    expect(composedOpener(parseTranscript(noAge).sentences, patientPronouns(noAge), chiefComplaint(parseTranscript(noAge).sentences))?.text).toBe(
+      'Ms. Thompson is a female who presents for left knee pain.',
+    );
+    // With neither a name nor an age there is no opener.
+    const neither = '[doctor] what brings you in ?\n[patient] my left knee pain . she said';
+    expect(composedOpener(parseTranscript(neither).sentences, patientPronouns(neither), chiefComplaint(parseTranscript(neither).sentences))).toBeUndefined();
   });
   it('finds the dictated one-line summary', () => {
     const t = '[doctor] hi .\n[doctor] ralph is a 62-year-old male with a past medical history of depression who presents for his annual exam .';
     expect(dictatedOpener(parseTranscript(t).sentences)?.text).toMatch(/^ralph is a 62-year-old/);
+  });
+});
+
+describe('chiefComplaint from weaker cues', () => {
+  const cc = (lines: string[]) => chiefComplaint(parseTranscript(lines.join('\n')).sentences)?.text;
+  it('reads referrals, injuries and what the assistant was told', () => {
+    expect(cc(['[doctor] ms. cooper is a new patient who was referred by diane nelson for a long-standing iron deficiency anemia .'])).toBe('Long-standing iron deficiency anemia.');
+    expect(cc(['[doctor] your pcp looks like he sent you over for a nonhealing foot ulcer'])).toBe('Nonhealing foot ulcer.');
+    expect(cc(['[doctor] so i see that you injured your wrist could you tell me a bit about what happened'])).toBe('Wrist injury.');
+    expect(cc(['[doctor] the medical assistant told me that you have a tick bite is that what happened'])).toBe('Tick bite.');
+    expect(cc(['[doctor] this is a 52-year-old male with dia- newly diagnosed pituitary lesion .'])).toBe('Newly diagnosed pituitary lesion.');
+    expect(cc(['[doctor] so it looks like here that you came in to see us today for an evaluation of that right elbow pain can you tell me'])).toBe('Right elbow pain.');
+  });
+  it('takes the side the patient corrects it to', () => {
+    const lines = ["[doctor] i understand you've come in with some right knee pain can you tell me about it", "[patient] it it's not the right knee it's the left knee"];
+    expect(cc(lines)).toBe('Left knee pain.');
   });
 });

@@ -12,11 +12,16 @@ export interface GroundedPhrase {
 // "who presents today for follow-up of his chronic problems", "here for right knee pain",
 // "i see you're coming in for some right knee pain".
 const REASON =
-  /\b(?:presents|present today|(?:is|are|'re|'s|am|male|female|man|woman|gentleman|lady) here|coming in|comes? in|came in|(?:is|'re|'s) in today|being seen|referred)\s+(?:today\s*,?\s*)?(?:,\s*uh\s*,\s*)?(?:for|with)\s+([a-z][^,.?;]*)/;
-const REASON_CONTEXT = /\b(?:year[ -]old|presents?|you're|you are|he's|she's|he is|she is|i see|i understand|patient)\b/;
-const REASON_LEAD = /^(?:an?|some|his|her|their|your|the|a)\s+|^(?:complaints? of|evaluation of|evaluation for|a chief complaint of)\s+(?:an?\s+|some\s+|his\s+|her\s+)?/;
-const REASON_STOP = /\s+(?:and (?:she|he|i|we|you)|who|which|that|so|but|today|as well|uh|um)\b.*$/;
-const NOT_A_REASON = /^(?:a second|the|that|this|it|a bit|you|me|him|her|now|what)$|\b(?:surgery|stay|procedure)$/;
+  /\b(?:presents|present today|(?:is|are|'re|'s|am|male|female|man|woman|gentleman|lady) here|coming in|comes? in|came in(?: to see (?:us|me))?|(?:is|'re|'s) in today|being seen|referred(?: by (?:dr\.? )?[a-z]+(?: [a-z]+)?)?|sent (?:you|him|her)(?: over| in)?)\s+(?:today\s*,?\s*)?(?:,\s*uh\s*,\s*)?(?:for|with)\s+([a-z][^,.?;]*)/;
+// Weaker cues, tried when none of the above is said: "a 52-year-old male with ...", "the assistant told me that you have ...".
+const WEAK_REASON = /\b(?:year[ -]old (?:male|female|man|woman|gentleman|lady) with|told me (?:that )?you (?:have|had)|i see (?:that )?you (?:have|had))\s+([a-z][^,.?;]*)/;
+const REASON_CONTEXT = /\b(?:year[ -]old|presents?|you're|you are|he's|she's|he is|she is|i see|i understand|patient|referred|sent you|told me|you came|you've come|you come)\b/;
+// "i see that you injured your wrist" → "Wrist injury."
+const INJURY = /\b(?:i see|i understand|i hear|told me) (?:that )?you (?:injured|hurt) (?:your|his|her) ((?:left |right )?[a-z]+)/;
+// Also a word the speaker broke off ("dia- newly diagnosed ...").
+const REASON_LEAD = /^(?:an?|some|his|her|their|your|the|a|that|this|[a-z]+-)\s+|^(?:complaints? of|evaluation of|evaluation for|a chief complaint of)\s+(?:an?\s+|some\s+|his\s+|her\s+)?/;
+const REASON_STOP = /\s+(?:and (?:she|he|i|we|you)|who|which|that|so|but|today|as well|uh|um|can you|could you|tell me|is that|what's|on (?:your|his|her) (?:left|right))\b.*$/;
+const NOT_A_REASON = /^(?:a second|the|that|this|it|a bit|you|me|him|her|now|what)$|\b(?:surgery|stay|procedure)$|^(?:a )?(?:history|past medical history) of\b/;
 
 const BODY_PAIN =
   /\b((?:left|right|lower|upper)\s+)?(knee|shoulder|hip|back|neck|wrist|ankle|elbow|hand|foot|finger|thumb|toe|arm|leg|chest|abdominal|stomach|belly|head|ear|throat|heel)\s+(?:is\s+|has been\s+)?(pain|hurting|hurts|injury|swelling)\b/;
@@ -28,15 +33,23 @@ function phrase(text: string): string {
   return `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 }
 
-/** The reason the clinician dictates ("who presents today for X", "you're here for X"). */
-function statedReason(s: TranscriptSentence): GroundedPhrase | undefined {
+/**
+ * The reason the clinician dictates ("who presents today for X", "you're here for X"); with `weak`,
+ * the weaker cues ("a 52-year-old male with X", "you injured your wrist").
+ */
+function statedReason(s: TranscriptSentence, weak = false): GroundedPhrase | undefined {
   const lower = s.text.toLowerCase();
   if (s.speaker !== 'doctor' || !REASON_CONTEXT.test(lower)) return undefined;
-  const m = lower.match(REASON);
+  const injury = weak ? lower.match(INJURY) : null;
+  if (injury && injury.index !== undefined) {
+    const at = injury.index + injury[0].length - injury[1]!.length;
+    return { text: phrase(`${injury[1]} injury`), spans: [{ start: s.start + injury.index, end: s.start + at + injury[1]!.length }] };
+  }
+  const m = lower.match(weak ? WEAK_REASON : REASON);
   if (!m || m.index === undefined) return undefined;
   let reason = m[1]!;
   let offset = m.index + m[0].length - reason.length;
-  for (let k = 0; k < 2; k++) {
+  for (let k = 0; k < 3; k++) {
     const lead = reason.match(REASON_LEAD)?.[0];
     if (!lead) break;
     reason = reason.slice(lead.length);
@@ -46,6 +59,18 @@ function statedReason(s: TranscriptSentence): GroundedPhrase | undefined {
   reason = spoken.replace(/\s+(?:his|her|their|your)\s+/g, ' ');
   if (!reason || reason.split(/\s+/).length > 10 || NOT_A_REASON.test(reason)) return undefined;
   return { text: phrase(reason), spans: [{ start: s.start + offset, end: s.start + offset + spoken.length }] };
+}
+
+// "it's not the right knee it's the left knee".
+const SIDE_CORRECTION = /\bnot (?:the |my |on the )?(left|right)\b.*\b(left|right)\b/;
+
+/** The reason with the side the patient corrects it to, the correction joining its evidence. */
+function corrected(reason: GroundedPhrase, next: TranscriptSentence[]): GroundedPhrase {
+  const side = reason.text.toLowerCase().match(/^(left|right)\b/)?.[1];
+  const answer = next.find((a) => a.speaker === 'patient');
+  const m = side && answer ? answer.text.toLowerCase().match(SIDE_CORRECTION) : null;
+  if (!m || !answer || m[1] !== side || m[2] === side) return reason;
+  return { text: `${m[2]!.charAt(0).toUpperCase()}${m[2]!.slice(1)}${reason.text.slice(side!.length)}`, spans: [...reason.spans, { start: answer.start, end: answer.end }] };
 }
 
 /** The complaint in the patient's answer to "what brings you in". */
@@ -72,10 +97,11 @@ function answeredReason(q: TranscriptSentence, answers: TranscriptSentence[]): G
  * problem the clinician assessed.
  */
 export function chiefComplaint(sentences: TranscriptSentence[], firstProblem?: GroundedPhrase): GroundedPhrase | undefined {
-  for (const s of sentences) {
-    const r = statedReason(s);
-    if (r) return r;
-  }
+  for (const weak of [false, true])
+    for (const s of sentences) {
+      const r = statedReason(s, weak);
+      if (r) return corrected(r, sentences.slice(s.index + 1, s.index + 3));
+    }
   for (let i = 0; i < sentences.length; i++) {
     const answers = sentences.slice(i + 1, i + 4).filter((a) => a.speaker !== 'doctor' && a.turn <= (sentences[i + 1]?.turn ?? 0) + 1);
     const r = answeredReason(sentences[i]!, answers);
@@ -100,11 +126,11 @@ const NOT_A_NAME = /^(?:there|doctor|dr|how|nice|good|i|it|so|um|uh|okay|everybo
 /**
  * "<Name> is a <age>-year-old <sex> who presents for <reason>." composed only from this transcript:
  * the name the clinician greets the patient by, the age said as "<n> year old", the patient's sex as
- * the transcript speaks of them, and the chief complaint. Undefined when the age or the reason is
- * not said.
+ * the transcript speaks of them, and the chief complaint. A part that is not said is left out
+ * ("Wayne is a male who presents for ..."); undefined without a reason, or with neither name nor age.
  */
 export function composedOpener(sentences: TranscriptSentence[], pronouns: PatientPronouns, reason: GroundedPhrase | undefined): GroundedPhrase | undefined {
-  if (!reason || pronouns.subject === 'the patient') return undefined;
+  if (!reason) return undefined;
   let age: { value: string; span: EvidenceSpan } | undefined;
   for (const s of sentences) {
     const m = s.text.toLowerCase().match(AGE);
@@ -116,7 +142,6 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
       break;
     }
   }
-  if (!age) return undefined;
   let name: { value: string; span: EvidenceSpan } | undefined;
   // The name the clinician dictates before the age, else the one they greet the patient by.
   for (const s of sentences) {
@@ -137,8 +162,10 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
       break;
     }
   }
-  const sex = pronouns.subject === 'he' ? 'male' : 'female';
+  if (!name && !age) return undefined;
+  const sex = pronouns.subject === 'he' ? 'male' : pronouns.subject === 'she' ? 'female' : undefined;
   const why = reason.text.replace(/\.$/, '');
-  const text = `${name?.value ?? 'The patient'} is a ${age.value}-year-old ${sex} who presents for ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
-  return { text, spans: [...(name ? [name.span] : []), age.span, ...reason.spans] };
+  const who = [age && `${age.value}-year-old`, sex].filter(Boolean).join(' ');
+  const text = `${name?.value ?? 'The patient'} ${who ? `is a${/^[8]|^1[18]-/.test(who) ? 'n' : ''} ${who} who presents` : 'presents'} for ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
+  return { text, spans: [...(name ? [name.span] : []), ...(age ? [age.span] : []), ...reason.spans] };
 }

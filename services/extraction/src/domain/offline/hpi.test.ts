@@ -23,6 +23,14 @@ describe('hpiStatement', () => {
   it('writes a duration said alone as a statement', () => {
     expect(hpiStatement('Probably since labor day, so about 5 weeks or so.', he)).toBe('This has been going on since labor day, about 5 weeks.');
     expect(hpiStatement('About 3 weeks ago.', he)).toBe('This started 3 weeks ago.');
+    expect(hpiStatement('About 4 days now.', he)).toBe('This has been going on for 4 days.');
+  });
+
+  it('drops greetings, bare answers and questions that lost their question mark', () => {
+    expect(hpiStatement("Hi wayne how're he today.", he, 'doctor')).toBeUndefined();
+    expect(hpiStatement('No not that he can recall.', he, 'patient')).toBeUndefined();
+    expect(hpiStatement("Then does the pain radiate down his arm or up into his shoulder.", he, 'doctor')).toBeUndefined();
+    expect(hpiStatement('He does have pain when he turns his wrist.', he, 'doctor')).toBe('He does have pain when he turns his wrist.');
   });
 
   it("puts the patient's household in the third person and drops recaps of what was talked about", () => {

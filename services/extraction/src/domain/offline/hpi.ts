@@ -30,6 +30,9 @@ function durationStatement(body: string): string | undefined {
   if (!TIME_WORD.test(t)) return undefined;
   if (/^(?:since|for)\b/i.test(t)) return `This has been going on ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
   if (/\bago$/i.test(t) && t.split(/\s+/).length <= 6) return `This started ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
+  // "About 4 days now." → "This has been going on for 4 days."
+  const span = t.match(/^((?:\d+|a|one|a couple of|a few|several) (?:days?|weeks?|months?|years?))(?: now)?$/i);
+  if (span) return `This has been going on for ${span[1]!.toLowerCase()}.`;
   return undefined;
 }
 
@@ -57,6 +60,12 @@ function capitalise(t: string): string {
  */
 export function hpiStatement(text: string, pronouns: PatientPronouns, speaker?: Speaker): string | undefined {
   let t = speaker === 'patient' ? householdVoice(text.trim()) : text.trim();
+  // A greeting ("Hi wayne how're he today.") is not history.
+  if (/^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b/i.test(t) && t.split(/\s+/).length <= 6) return undefined;
+  // A bare answer ("No not that he can recall.") says nothing without the question it answers.
+  if (speaker === 'patient' && /^(?:no|nope|yes|yeah|yep)\b/i.test(t) && t.split(/\s+/).length <= 8) return undefined;
+  // A clinician's question that lost its question mark ("Then does the pain radiate down his arm.").
+  if (speaker === 'doctor' && /\b(?:do|does|did|can|could|have|are)\s+(?:the patient|he|she|you|the pain)\b/i.test(t) && !/^(?:the patient|he|she)\b/i.test(t)) return undefined;
   // The plan's structure ("For his third problem, his hypertension.") is not history.
   if (/^(?:\w+ )?for (?:his|her|the patient's|the|your) (?:\w+ )?problem\b/i.test(t)) return undefined;
   const talk = t.match(SMALL_TALK);

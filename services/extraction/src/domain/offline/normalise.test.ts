@@ -17,6 +17,13 @@ describe('answeredQuestion', () => {
     expect(answeredQuestion('any chest pain or shortness of breath ?', 'no .')).toBe('Denies chest pain or shortness of breath.');
     expect(answeredQuestion('have you had any fever ?', 'yeah , a little .')).toBe('Reports fever.');
   });
+  it('reads spoken answers: split contractions and qualified yeses', () => {
+    expect(answeredQuestion('have you had any fever or chills', 'i have not at this point')).toBe('Denies fever or chills.');
+    expect(answeredQuestion('do you feel short of breath ?', "uh , just when i'm doing the projects .")).toBe('Reports shortness of breath.');
+    expect(answeredQuestion('any chest pain ?', 'slight cramps .')).toBe('Reports chest pain.');
+    expect(answeredQuestion('do you have any other past medical history at all ?', 'um , i have been suffering from constipation recently .')).toBeUndefined();
+    expect(answeredQuestion('any kind of numbness in your arms or in your hands', 'no')).toBe('Denies numbness in the arms or in the hands.');
+  });
   it('leaves open questions alone', () => {
     expect(answeredQuestion('how are you doing ?', 'fine .')).toBeUndefined();
   });

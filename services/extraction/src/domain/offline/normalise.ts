@@ -154,8 +154,10 @@ export function withoutDanglingClause(text: string, broken = false): string {
 
 const QUESTION_LEAD =
   /^(?:and |so |now |okay |um |uh |,\s*)*(?:have you (?:had|noticed|experienced|been having|felt)|do you (?:have|feel|get|notice)|are you (?:having|experiencing|feeling)|did you (?:have|notice|feel|get)|any (?:other )?|is there any|has there been any)\s*/;
-const NO_ANSWER = /^(?:no|nope|not really|nah|never|none|i don't|i haven't|i didn't|not that i)\b/;
-const YES_ANSWER = /^(?:yes|yeah|yep|uh-huh|mm-hmm|i do|i have|a little|sometimes)\b/;
+// Spoken transcripts split contractions ("i do n't", "i have n't").
+const NO_ANSWER = /^(?:no|nope|not really|nah|never|none|not that i|i (?:do|have|did|had)(?: n't|n't| not))\b/;
+// A qualified yes ("slight cramps", "just when i'm doing the projects") still says the symptom is there.
+const YES_ANSWER = /^(?:yes|yeah|yep|uh-huh|mm-hmm|i do|i have|i did|a little|a bit|sometimes|occasionally|slight(?:ly)?|mild(?:ly)?|kind of|kinda|(?:just|only) when)\b/;
 
 /** Whether a patient's reply to a yes/no question says yes, no, or neither. */
 export function answerPolarity(answer: string): 'yes' | 'no' | undefined {
@@ -174,11 +176,17 @@ export function answeredQuestion(question: string, answer: string): string | und
   const q = question.toLowerCase().replace(/\s*\?\s*$/, '').trim();
   const lead = q.match(QUESTION_LEAD);
   if (!lead) return undefined;
-  const topic = q.slice(lead[0].length).replace(/\s+,/g, ',').replace(/^any\s+/, '').trim();
-  if (!topic || topic.split(' ').length > 10 || /\b(you|your|i|we)\b/.test(topic)) return undefined;
+  // "your" names the patient's own body ("pain in your legs" → "pain in the legs").
+  const topic = q.slice(lead[0].length).replace(/\s+,/g, ',').replace(/^any\s+/, '').replace(/\byour\b/g, 'the').replace(/^(?:kind|sort|type) of\s+/, '').replace(/\s+at all$/, '').replace(/\s+(?:down |up |over |right )?here\b/g, '').trim();
+  if (!topic || topic.split(' ').length > 10 || /\b(you|i|we)\b/.test(topic)) return undefined;
   const polarity = answerPolarity(answer);
+  // "i have been suffering from constipation recently": a full answer states it better than "Reports ...".
+  const spoken = answer.toLowerCase().replace(/^(?:(?:um|uh|well|oh|so|and|,)\s+)*/, '');
+  if (polarity === 'yes' && /^i (?:have|did|do)\b(?! n't| not)/.test(spoken) && spoken.split(/\s+/).length > 5) return undefined;
   const verb = polarity === 'no' ? 'Denies' : polarity === 'yes' ? 'Reports' : undefined;
-  return verb ? `${verb} ${digitiseNumbers(topic)}.` : undefined;
+  // The symptom as a note names it ("short of breath" → "shortness of breath").
+  const named = topic.replace(/^short of breath\b/, 'shortness of breath').replace(/^(?:dizzy|lightheaded)$/, (w) => (w === 'dizzy' ? 'dizziness' : 'lightheadedness'));
+  return verb ? `${verb} ${digitiseNumbers(named)}.` : undefined;
 }
 
 /** Clinician first-person plans as note phrasing: "i want to go ahead and order" → "we will order". */

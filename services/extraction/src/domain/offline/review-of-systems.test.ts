@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { patientPronouns } from './normalise.js';
-import { reviewOfSystems, reviewOfSystemsLines } from './review-of-systems.js';
+import { reviewOfSystems, reviewOfSystemsLines, withComplaintSide } from './review-of-systems.js';
 import { parseTranscript } from './transcript.js';
 
 const transcript = [
@@ -29,5 +29,37 @@ describe('reviewOfSystems', () => {
       '• Gastrointestinal: Denies nausea.',
       '• Neurological: Reports headaches.',
     ]);
+  });
+});
+
+describe('reviewOfSystems on spoken answers', () => {
+  it('reads split contractions, qualified yeses and unpunctuated checks', () => {
+    const { sentences } = parseTranscript(
+      [
+        '[doctor] okay and have you had any fever or chills',
+        '[patient] i have not at this point it just feels warm on that spot',
+        '[doctor] do you have any chest pain ?',
+        '[patient] slight cramps .',
+        "[doctor] just want to make sure you're not having any shortness of breath today",
+        '[patient] no',
+        "[patient] i'm just so tired and fatigued and i feel bloated and my right knee pain is worse",
+      ].join('\n'),
+    );
+    const by = Object.fromEntries(reviewOfSystems(sentences).map((f) => [f.symptom, f.present]));
+    expect(by).toEqual({ fever: false, chills: false, 'chest pain': true, 'shortness of breath': false, fatigue: true, bloating: true, 'right knee pain': true });
+  });
+
+  it('uses the practice’s verb for a positive', () => {
+    const { sentences } = parseTranscript('[patient] i have a cough .');
+    expect(reviewOfSystemsLines(reviewOfSystems(sentences), patientPronouns('he said'), 'Endorses')[0]!.text).toBe('• Respiratory: Endorses cough.');
+  });
+});
+
+describe('withComplaintSide', () => {
+  it('gives a pain said without its side the side of the complaint about the same part', () => {
+    const { sentences } = parseTranscript('[patient] i have this elbow pain and my knee pain .');
+    const sided = withComplaintSide(reviewOfSystems(sentences), { text: 'Right elbow pain.', spans: [{ start: 0, end: 1 }] });
+    expect(sided.map((f) => f.symptom)).toEqual(['right elbow pain', 'knee pain']);
+    expect(sided[0]!.support).toEqual([{ start: 0, end: 1 }]);
   });
 });

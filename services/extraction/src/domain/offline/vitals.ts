@@ -17,7 +17,7 @@ const NUMBER_WORDS =
   'zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|point|oh';
 // A number said as digits or words ("one twenty", "ninety eight point six", "seventy-two").
 const NUM = `(?:\\d+(?:\\.\\d+)?|(?:${NUMBER_WORDS})(?:[ -](?:${NUMBER_WORDS}))*)`;
-const GAP = '[^.?!\\n\\d]{0,40}?';
+const GAP = '[^.?!\\n\\d]{0,50}?';
 
 const PATTERNS: [VitalKind, RegExp, [number, number]][] = [
   ['blood_pressure', new RegExp(`\\b(?:blood pressure|bp)\\b${GAP}\\b(${NUM})\\s*(?:over|/)\\s*(${NUM})\\b`, 'g'), [60, 260]],
@@ -32,16 +32,22 @@ function spokenValue(words: string): number | undefined {
   return /^\d+(?:\.\d+)?$/.test(digits) ? Number(digits) : undefined;
 }
 
+// A reading told as past or taken elsewhere ("your blood pressure was two hundred over ninety").
+const PAST_READING = /\b(?:was|were|at home|used to|last time)\b/;
+
 /**
  * Vital signs dictated in the transcript ("blood pressure is one twenty over eighty", "heart rate of
- * seventy two"), as digits, each with the span from its name to its last spoken number. The first
- * plausible reading of each kind wins.
+ * seventy two"), as digits, each with the span from its name to its last spoken number. Per kind, the
+ * first plausible reading of the visit wins over one told as past; `patientSaid` leaves out readings
+ * the patient reports (a temperature taken at home belongs to the history).
  */
-export function dictatedVitals(transcript: string): VitalSign[] {
+export function dictatedVitals(transcript: string, patientSaid: (offset: number) => boolean = () => false): VitalSign[] {
   const lower = transcript.toLowerCase();
   const out: VitalSign[] = [];
   for (const [kind, re, [min, max]] of PATTERNS) {
+    let past: VitalSign | undefined;
     for (const m of lower.matchAll(re)) {
+      if (patientSaid(m.index)) continue;
       const first = spokenValue(m[1]!);
       if (first === undefined || first < min || first > max) continue;
       let text = String(first);
@@ -50,9 +56,52 @@ export function dictatedVitals(transcript: string): VitalSign[] {
         if (second === undefined || second < 30 || second >= first) continue;
         text = `${first}/${second}`;
       }
-      out.push({ kind, text, value: first, span: { start: m.index, end: m.index + m[0].length } });
+      const vital = { kind, text, value: first, span: { start: m.index, end: m.index + m[0].length } };
+      if (PAST_READING.test(m[0])) {
+        past ??= vital;
+        continue;
+      }
+      past = undefined;
+      out.push(vital);
       break;
     }
+    if (past) out.push(past);
+  }
+  return out;
+}
+
+/** A vital sign or the set of them told without a number, as a note line with its span. */
+export interface VitalRemark {
+  text: string;
+  span: EvidenceSpan;
+}
+
+const QUALITATIVE: [VitalKind, string, RegExp][] = [
+  ['blood_pressure', 'Blood Pressure', /\b(?:blood pressure|bp)(?:'s| is)\s+(?:(?:a little|a bit|slightly|mildly|quite|very|kind of|still)\s+)?(elevated|high|low)\b/g],
+  ['heart_rate', 'Heart Rate', /\b(?:heart rate|pulse)(?:'s| is)\s+(?:(?:also|a little|a bit|slightly|mildly|quite)\s+)*(elevated|high|low)\b/g],
+];
+// "your vitals look good", "i reviewed your vitals everything here looks good", "your other vital signs look good".
+const NORMAL_VITALS =
+  /\b(other )?vital(?: sign)?s\b[^.?!\n]{0,40}?\b(?:look(?:s|ed)? (?:really |pretty |very )?(?:good|great|fine|normal|stable)|(?:are|were) (?:all )?(?:normal|good|fine|stable)|within normal limits|everything (?:here )?looks? good)/g;
+
+/**
+ * What the clinician says of the vitals without numbers: "Blood Pressure: Elevated." for a kind with
+ * no dictated reading, and "Vital signs are within normal limits." (or "Other vital signs ..." when
+ * the clinician said "other" after dictating some).
+ */
+export function vitalRemarks(transcript: string, dictated: VitalSign[]): VitalRemark[] {
+  const lower = transcript.toLowerCase();
+  const out: VitalRemark[] = [];
+  for (const [kind, label, re] of QUALITATIVE) {
+    if (dictated.some((v) => v.kind === kind)) continue;
+    const m = lower.matchAll(re).next().value;
+    if (m) out.push({ text: `${label}: ${m[1] === 'low' ? 'Low' : 'Elevated'}.`, span: { start: m.index, end: m.index + m[0].length } });
+  }
+  for (const m of lower.matchAll(NORMAL_VITALS)) {
+    const other = m[1] !== undefined;
+    if (dictated.length > 0 && !other) continue;
+    out.push({ text: other || dictated.length > 0 || out.length > 0 ? 'Other vital signs are within normal limits.' : 'Vital signs are within normal limits.', span: { start: m.index, end: m.index + m[0].length } });
+    break;
   }
   return out;
 }
