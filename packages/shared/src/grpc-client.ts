@@ -38,7 +38,7 @@ export function createPeerClient<C extends Client>(Ctor: ClientCtor<C>, options:
   });
 }
 
-type UnaryMethod<Req, Res> = (
+export type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
   options: Partial<CallOptions>,
