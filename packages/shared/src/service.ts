@@ -57,7 +57,8 @@ export async function runMain<D>(
     logger.fatal({ error: loggableError(err), message: err instanceof Error ? err.message : undefined }, `${name} failed to start`);
     process.exit(1);
   }
-  logger.info({ port: service.port }, `${name} listening`);
+  // Announced whatever LOG_LEVEL says: process supervisors (and `pnpm start`) learn the port from it.
+  logger.child({}, { level: 'info' }).info({ port: service.port }, `${name} listening`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, `${name} shutting down`);
     service
