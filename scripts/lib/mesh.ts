@@ -1,6 +1,5 @@
 // Starts the four services in this process on port 0, wired to each other over real gRPC.
 // Used by the integration tests and the quality benchmark; `pnpm start` runs them as separate processes.
-import { credentials } from '@grpc/grpc-js';
 import { loadConfig as loadContextConfig } from '@clinote/context/config.js';
 import { startContext } from '@clinote/context/server.js';
 import { loadConfig as loadEmbeddingConfig } from '@clinote/embedding/config.js';
@@ -10,6 +9,7 @@ import { startExtraction } from '@clinote/extraction/server.js';
 import { loadConfig as loadGatewayConfig } from '@clinote/gateway/config.js';
 import { startGateway } from '@clinote/gateway/server.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 
 export interface MeshOptions {
   databaseUrl: string;
@@ -58,7 +58,7 @@ export async function startMesh(options: MeshOptions) {
     await Promise.all([context.stop(), embedding.stop(), extraction.stop()]);
     throw err;
   }
-  const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, credentials.createInsecure());
+  const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, grpcCredentials(env).client);
   return {
     gateway,
     context,

@@ -33,6 +33,10 @@ export const serverEnv = z.object({
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
   /** Unset: JSON logs on stdout. */
   LOG_FILE: optionalEnv(z.string()),
+  /** mTLS between services: all three PEM paths, or none (plaintext). */
+  GRPC_TLS_CA: optionalEnv(z.string()),
+  GRPC_TLS_CERT: optionalEnv(z.string()),
+  GRPC_TLS_KEY: optionalEnv(z.string()),
 });
 
 export const peerTimeoutEnv = z.object({

@@ -1,4 +1,5 @@
 import { loggableError } from './error-log.js';
+import { grpcCredentials, type TlsSettings } from './grpc-tls.js';
 import type { Logger } from './logger.js';
 import { startGrpcServer, type GrpcServerOptions, type RunningServer } from './grpc-server.js';
 
@@ -32,10 +33,11 @@ export function startedService<D extends { close(): Promise<void> }>(
 export async function serve<D extends { close(): Promise<void> }>(
   deps: D,
   options: GrpcServerOptions,
-  config: { GRPC_ADDRESS: string; SHUTDOWN_GRACE_MS: number },
+  config: { GRPC_ADDRESS: string; SHUTDOWN_GRACE_MS: number } & TlsSettings,
 ): Promise<StartedService<D>> {
   try {
-    return startedService(await startGrpcServer(options, config.GRPC_ADDRESS), deps, config.SHUTDOWN_GRACE_MS);
+    const server = await startGrpcServer(options, config.GRPC_ADDRESS, grpcCredentials(config).server);
+    return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
   } catch (err: unknown) {
     await deps.close();
     throw err;

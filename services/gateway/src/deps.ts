@@ -2,6 +2,7 @@ import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/con
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { ExtractionServiceClient } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { createPeerClient } from '@clinote/shared/grpc-client.js';
+import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import type { GatewayConfig } from './config.js';
@@ -34,7 +35,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     migrations: gatewayMigrations,
     onQuery: overrides.onQuery,
   });
-  const peer = { defaultTimeoutMs: config.PEER_DEFAULT_TIMEOUT_MS };
+  const peer = { defaultTimeoutMs: config.PEER_DEFAULT_TIMEOUT_MS, credentials: grpcCredentials(config).client };
   const context = createPeerClient(ContextServiceClient, { ...peer, address: config.CONTEXT_ADDR });
   const embedding = createPeerClient(EmbeddingServiceClient, { ...peer, address: config.EMBEDDING_ADDR });
   const extraction = createPeerClient(ExtractionServiceClient, { ...peer, address: config.EXTRACTION_ADDR });
