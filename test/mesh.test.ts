@@ -339,6 +339,10 @@ describe('context gathering', () => {
       });
       const model = mesh.embedding.deps.embedder.model;
       expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
+      // Nothing changed: the warm pool is reused, not reloaded.
+      const loads = mesh.context.deps.candidatePools.stats().loads;
+      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
+      expect(mesh.context.deps.candidatePools.stats().loads).toBe(loads);
 
       const extra = train[3]!;
       const embedded = await call(embedding, embedding.embedBatch, { texts: [extra.src] });

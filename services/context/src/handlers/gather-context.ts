@@ -62,27 +62,49 @@ export function poolKey(userId: string, embeddingModel: string): string {
   return `${userId}\u0000${embeddingModel}`;
 }
 
-/** The user's stored encounters (embedded by one model, when given): an indexed count. */
-async function encounterCount(deps: ContextDeps, userId: string, embeddingModel: string | undefined): Promise<number> {
+interface StoredEncounters {
+  count: number;
+  /** created_at of the newest, in ms; 0 when there is none. */
+  newestMs: number;
+}
+
+/** The user's stored encounters (embedded by one model, when given): an indexed count and newest time. */
+async function storedEncounters(deps: ContextDeps, userId: string, embeddingModel: string | undefined): Promise<StoredEncounters> {
   const em = deps.orm.em.fork();
-  const query = em.getKnex().from({ e: 'context.encounter' }).where('e.user_id', userId).count({ n: '*' });
+  const query = em
+    .getKnex()
+    .from({ e: 'context.encounter' })
+    .where('e.user_id', userId)
+    .select(em.getKnex().raw('count(*) as n, max(e.created_at) as newest'));
   if (embeddingModel !== undefined) query.join({ v: 'context.encounter_embedding' }, 'v.encounter_id', 'e.id').where('v.model', embeddingModel);
-  const rows = await em.execute<{ n: string | number }[]>(query);
-  return Number(rows[0]?.n ?? 0);
+  const rows = await em.execute<{ n: string | number; newest: string | Date | null }[]>(query);
+  const newest = rows[0]?.newest;
+  return { count: Number(rows[0]?.n ?? 0), newestMs: newest ? new Date(newest).getTime() : 0 };
+}
+
+async function encounterCount(deps: ContextDeps, userId: string, embeddingModel: string | undefined): Promise<number> {
+  return (await storedEncounters(deps, userId, embeddingModel)).count;
 }
 
 /**
  * The warm pool, reloaded when another replica saved encounters since it was loaded: encounters are
- * only ever inserted, so an indexed count tells whether the pool is current.
+ * only ever inserted, so the count and the newest creation time tell whether the pool is current
+ * (the time still does when the pool is capped at CONTEXT_POOL_MAX_ENCOUNTERS).
  */
 export async function freshCandidatePool(deps: ContextDeps, userId: string, embeddingModel: string): Promise<CandidatePool> {
-  const [count, pool] = await Promise.all([
-    encounterCount(deps, userId, embeddingModel),
+  const [stored, pool] = await Promise.all([
+    storedEncounters(deps, userId, embeddingModel),
     candidatePool(deps, userId, embeddingModel),
   ]);
-  if (pool.size === Math.min(count, deps.config.CONTEXT_POOL_MAX_ENCOUNTERS)) return pool;
+  if (pool.size === Math.min(stored.count, deps.config.CONTEXT_POOL_MAX_ENCOUNTERS) && newestIn(pool) === stored.newestMs) return pool;
   deps.candidatePools.invalidate(poolKey(userId, embeddingModel));
   return candidatePool(deps, userId, embeddingModel);
+}
+
+function newestIn(pool: CandidatePool): number {
+  let newest = 0;
+  for (let i = 0; i < pool.size; i++) newest = Math.max(newest, pool.createdAtMs(i));
+  return newest;
 }
 
 function candidatePool(deps: ContextDeps, userId: string, embeddingModel: string): Promise<CandidatePool> {
