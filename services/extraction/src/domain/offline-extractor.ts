@@ -15,7 +15,7 @@ import { reviewOfSystems, reviewOfSystemsLines, symptomSummary, withComplaintSid
 import { dictatedVitals, vitalKindOf, vitalLine, vitalRemarks, type VitalSign } from './offline/vitals.js';
 import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
 import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
-import { hpiStatement } from './offline/hpi.js';
+import { hpiStatement, topicAnswer } from './offline/hpi.js';
 import { studyLead } from './offline/results.js';
 import { socialHistory } from './offline/social-history.js';
 import { visitInstructions } from './offline/instructions.js';
@@ -203,6 +203,30 @@ interface NoteMaterial {
   instructions: () => Statement[];
   /** The list parts the examples' notes write as prose ("Patient reports taking ..."). */
   prose: Set<HistoryPart>;
+  /** The transcript's sentences, for rewrites that need the question a statement answers. */
+  sentences?: TranscriptSentence[];
+}
+
+/**
+ * The patient's "it" answer that opens a turn, resolved against the clinician's topic question, for
+ * each history statement of that turn: "how about your diet ?" + "it's been a struggle . we began ..."
+ * → "His diet has been a struggle." before "They began ...". Evidence covers question and answer.
+ */
+function withTopicAnswers(found: Statement[], sentences: TranscriptSentence[], pronouns: PatientPronouns): Statement[] {
+  const byStart = new Map(sentences.map((s) => [s.start, s]));
+  const added = new Set<number>();
+  return found.flatMap((st) => {
+    const own = st.speaker === 'patient' && st.spans.length === 1 ? byStart.get(st.spans[0]!.start) : undefined;
+    if (!own) return [st];
+    const opening = sentences.find((s) => s.turn === own.turn);
+    const asked = opening ? sentences.filter((s) => s.turn === own.turn - 1 && s.speaker === 'doctor') : [];
+    if (!opening || asked.length === 0 || added.has(opening.start)) return [st];
+    const text = topicAnswer(asked.map((s) => s.text).join(' '), opening.text, pronouns);
+    if (!text) return [st];
+    added.add(opening.start);
+    const resolved: Statement = { text, spans: [{ start: asked[0]!.start, end: asked[asked.length - 1]!.end }, { start: opening.start, end: opening.end }] };
+    return opening === own ? [resolved] : [resolved, st];
+  });
 }
 
 type ListPart = 'medical_history' | 'surgical_history' | 'medications' | 'family_history';
@@ -406,12 +430,13 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
       ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans)),
       ...(m.ownSections.has('social_history') ? m.social().flatMap((st) => st.spans) : []),
     ];
-    const rest = found
+    let rest = found
       .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
       .flatMap((st) => {
         const text = m.pronouns ? hpiStatement(st.text, m.pronouns, st.speaker) : st.text;
         return text ? [{ ...st, text }] : [];
       });
+    if (m.sentences && m.pronouns) rest = withTopicAnswers(rest, m.sentences, m.pronouns);
     // The summary adds only symptoms the history's own sentences do not already name.
     const told = rest.map((st) => st.text.toLowerCase()).join(' ');
     const symptoms = symptomSummary(m.findings.filter((f) => !told.includes(f.symptom)), m.pronouns ?? patientPronouns(m.transcript));
@@ -511,6 +536,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   let instructions: Statement[] | undefined;
   const material: NoteMaterial = {
     transcript,
+    sentences,
     social: () => (social ??= socialHistory(sentences, pronouns, planFrom)),
     ownSections: new Set(sop.sections.flatMap((sec) => (sec.fields.length === 1 ? (historyPartOf(sec.title) ?? []) : []))),
     instructions: () => (instructions ??= visitInstructions(sentences, pronouns, Math.min(planFrom, transcript.length / 2))),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hpiStatement } from './hpi.js';
+import { hpiStatement, topicAnswer } from './hpi.js';
 import { patientPronouns } from './normalise.js';
 
 const he = patientPronouns('he said his knee');
@@ -38,5 +38,13 @@ describe('hpiStatement', () => {
     expect(hpiStatement('We came to see you last spring.', he, 'patient')).toBe('We came to see you last spring.');
     expect(hpiStatement("I know that we've kinda talked about him being able to watch his healthy food intake.", he, 'doctor')).toBeUndefined();
     expect(hpiStatement('He is just so tired and fatigued.', he)).toBe('He is so tired and fatigued.');
+  });
+
+  it("resolves an \"it\" answer against the clinician's topic question, and drops remarks that name nothing", () => {
+    expect(topicAnswer('and , how about your diet ? are you watching your diet ?', "uh , it's been a little bit of a struggle .", he)).toBe('His diet has been a little bit of a struggle.');
+    expect(topicAnswer('how about your diet ?', 'i try to eat well .', he)).toBeUndefined();
+    expect(topicAnswer('any chest pain ?', "it's been fine .", he)).toBeUndefined();
+    expect(hpiStatement("The last year, it's been a little chaotic.", he, 'patient')).toBeUndefined();
+    expect(hpiStatement("It's been hurting more at night.", he, 'patient')).toBe("It's been hurting more at night.");
   });
 });

@@ -50,6 +50,30 @@ function householdVoice(text: string): string {
     .replace(/\bus\b/g, 'them');
 }
 
+// A remark about how things have been that names nothing ("The last year, it's been a little chaotic.").
+const VAGUE_REMARK =
+  /^(?:(?:the last|this past|the past) \w+,? |lately,? |recently,? )?(?:it's|it has|it is|things have|things are|that's|that has) (?:been )?(?:a (?:little|bit) |kind of |kinda |pretty |very |really |so )*(?:chaotic|crazy|busy|hectic|rough|tough|hard|good|fine|okay|ok|great|stressful)\.?$/i;
+// "how about your diet ?" / "are you watching your diet ?": the question's topic, said as "your ...".
+const TOPIC_QUESTION = /\b(?:how about|what about|how is|how's|and) (?:your|the) ([a-z]+(?: [a-z]+)?) \?/i;
+// "it's been a little bit of a struggle": an answer whose subject is the question's topic.
+const IT_ANSWER = /^(?:(?:uh|um|well|oh|so|yeah|,)\s*)*(?:it's|it has|it is) (been )?/i;
+
+/**
+ * A patient's "it" answer to a topic question as a statement about the topic: "how about your diet ?"
+ * + "uh , it's been a little bit of a struggle ." → "His diet has been a little bit of a struggle."
+ * Undefined when the question names no topic or the answer does not open with "it".
+ */
+export function topicAnswer(question: string, answer: string, pronouns: PatientPronouns): string | undefined {
+  const topic = question.toLowerCase().match(TOPIC_QUESTION)?.[1];
+  const lower = answer.toLowerCase().trim();
+  const lead = lower.match(IT_ANSWER);
+  if (!topic || !lead || /\b(?:you|i|we)\b/.test(topic)) return undefined;
+  const rest = lower.slice(lead[0].length).replace(/\s+([,.?!])/g, '$1').replace(/[\s,.?!]+$/, '');
+  if (rest.split(/\s+/).length < 2 || /\b(?:i|we|you)\b/.test(rest)) return undefined;
+  const verb = lead[1] ? 'has been' : 'is';
+  return `${capitalise(pronouns.possessive)} ${topic} ${verb} ${rest}.`;
+}
+
 function capitalise(t: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
@@ -75,6 +99,7 @@ export function hpiStatement(text: string, pronouns: PatientPronouns, speaker?: 
     if (kept.split(/\s+/).length < 2 || BARE_LEAD.test(kept)) return undefined;
     t = `${kept}.`;
   }
+  if (VAGUE_REMARK.test(t.trim())) return undefined;
   const lead = t.match(LEADS);
   if (lead && lead[0].length < t.length) t = capitalise(t.slice(lead[0].length).trim());
   // Fillers of speech: "he is just so tired" → "he is so tired".

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withoutDanglingClause, withPronouns } from './normalise.js';
+import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withoutDanglingClause, withPronouns, withProperNouns } from './normalise.js';
 
 const she = patientPronouns('she is a 50-year-old female . her knee hurts .');
 
@@ -58,7 +58,7 @@ describe('broken-off speech and instructions', () => {
   const he = patientPronouns('[doctor] brian is a 58 year old male .');
   it('drops a clause that breaks off mid-way, and a sentence that is nothing else', () => {
     expect(normaliseSentence("i'm just so tired and fatigued , and i feel kinda ...", 'patient', he)).toBe('He is just so tired and fatigued.');
-    expect(normaliseSentence('we began construction over labor day weekend , and it was ...', 'patient', he)).toBe('We began construction over labor day weekend.');
+    expect(normaliseSentence('we began construction over labor day weekend , and it was ...', 'patient', he)).toBe('We began construction over Labor Day weekend.');
     expect(normaliseSentence("it's been ...", 'patient', he)).toBe('');
     expect(withoutDanglingClause('Some jugular venous distention to', true)).toBe('Some jugular venous distention.');
     expect(withoutDanglingClause('About 5 weeks or so.')).toBe('About 5 weeks or so.');
@@ -67,5 +67,15 @@ describe('broken-off speech and instructions', () => {
   it("turns the clinician's wishes for the patient into instructions", () => {
     expect(normaliseSentence('i want you to weigh yourself every day .', 'doctor', he)).toBe('He should weigh himself every day.');
     expect(normaliseSentence("i'm going to put you in a knee brace .", 'doctor', he)).toBe('We will put him in a knee brace.');
+  });
+  it('capitalises holidays and weekdays, and drops self-corrections and restarts', () => {
+    expect(withProperNouns("over labor day weekend, on new year's eve, since sunday, the fourth of july")).toBe("over Labor Day weekend, on New Year's Eve, since Sunday, the Fourth of July");
+    expect(withProperNouns('in may and march')).toBe('in may and march');
+    expect(normaliseSentence('i-we will go ahead increase the lisinopril to 20 mg daily .', 'doctor', he)).toBe('We will increase the lisinopril to 20 mg daily.');
+    expect(normaliseSentence('we can go ahead and- and refer you to physical therapy .', 'doctor', he)).toBe('We can refer him to physical therapy.');
+    expect(normaliseSentence('we will go ahead with the surgery .', 'doctor', he)).toBe('We will go ahead with the surgery.');
+    expect(normaliseSentence('i do wan na order just , an echocardiogram .', 'doctor', he)).toBe('We will order an echocardiogram.');
+    expect(normaliseSentence('i-i love peanut butter cups .', 'patient', he)).toBe('He loves peanut butter cups.');
+    expect(normaliseSentence('hey dragon , order the medication and procedures we discussed .', 'doctor', he)).toBe('');
   });
 });

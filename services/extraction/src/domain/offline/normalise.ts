@@ -79,6 +79,8 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   for (let k = 0; k < 3; k++) {
     t = t.replace(/\b(\w+(?:'\w+)? \w+(?:'\w+)?)( ,)? \1\b/g, '$1');
     t = t.replace(/\b(\w+(?:'\w+)?)( ,)? \1\b/g, '$1');
+    // Broken off and restarted: "he-he love", "she- she has".
+    t = t.replace(/\b(\w+)-\s*\1\b/g, '$1');
   }
   t = t.replace(/\s+/g, ' ');
   if (speaker === 'doctor') t = planPhrasing(t);
@@ -101,9 +103,19 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   // A title's name is a proper noun: "ms. thompson" → "ms. Thompson".
   t = t.replace(/\bi\b(?!\.)/g, 'I');
   t = t.replace(/\b(mr|mrs|ms|dr)\. ([a-z])/g, (_all, title: string, c: string) => `${title}. ${c.toUpperCase()}`);
+  t = withProperNouns(t);
   if (!t) return '';
   if (!/[.?!]$/.test(t)) t += '.';
   return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+// Holidays, weekdays and months a note capitalises; "may", "march" and "fall" are left alone (ordinary words too).
+const PROPER_NOUNS =
+  /\b(?:labor day|memorial day|independence day|fourth of july|new year's(?: eve| day)?|christmas(?: eve)?|thanksgiving|easter|halloween|hanukkah|(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|april|june|july|august|september|october|november|december)\b/g;
+
+/** Capitalises the proper nouns that are safe to detect: "over labor day weekend" → "over Labor Day weekend". */
+export function withProperNouns(text: string): string {
+  return text.replace(PROPER_NOUNS, (name) => name.replace(/(?<!')\b[a-z]/g, (c) => c.toUpperCase()).replace(/ Of /g, ' of '));
 }
 
 // How speech that breaks off mid-clause ends. A trailing conjunction is dropped alone (unpunctuated
@@ -195,18 +207,22 @@ export function planPhrasing(text: string): string {
     // "i want you to weigh yourself" is an instruction to the patient, not the clinician's plan.
     .replace(/\b(?:i|we) (?:certainly |really |just |also |would |do )?(?:want|need|'d like|would like|'d want) you to\s+/gi, 'you should ')
     .replace(/\b(?:i|we) (?:would )?(?:recommend|suggest|advise) (?:that )?you\s+/gi, 'you should ')
-    .replace(/\b(?:i(?:'m| am) going to|(?:i'm|i am|we're|we are) gon na|i wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
+    .replace(/\b(?:i(?:'m| am) going to|(?:i'm|i am|we're|we are) gon na|(?:i|we) (?:do |really )?wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
     .replace(/\b(?:i think|i believe|it sounds like|it looks like)\s+/gi, '')
     // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.
     .replace(/\bhey\s*,?\s*dragon\b\s*,?\s*/gi, '')
     .replace(/^\s*(?:,\s*)?show me (?:the |his |her |your )?[^.]*[.,]?/gi, '')
-    .replace(/\b(?:order the medications and procedures discussed|finalize the (?:note|report)|end of dictation)\b[.,]?/gi, '');
+    .replace(/\b(?:order the medications? and procedures? (?:that )?(?:we )?discussed|finalize the (?:note|report)|end of dictation)\b[.,]?/gi, '')
+    // A self-correction ("i-we will") and a bare "go ahead" ("we will go ahead increase").
+    .replace(/\bi-\s*(?=we\b)/gi, '')
+    .replace(/\b(order|get|check) just ,? /gi, '$1 ')
+    .replace(/\b(we will|we can) go ahead(?:\s*(?:and\b)?-?\s*)+(?=(?!(?:with|and|for|on|to|if|so|now)\b)[a-z])/gi, '$1 ');
 }
 
 // Base verbs that need the third-person -s once "i"/"you" became "he"/"she"/"the patient".
 const BASE_VERBS = (
   'feel think take get need want like know notice say try use work see hurt eat drink walk sleep live smoke exercise play run gain lose develop ' +
-  'wake remember recall experience deal struggle check drive keep continue stay wear mean seem tend start stop'
+  'wake remember recall experience deal struggle check drive keep continue stay wear mean seem tend start stop love enjoy hate'
 ).split(' ');
 const VERB_S: Record<string, string> = { have: 'has', do: 'does', "don't": "doesn't", are: 'is', were: 'was', go: 'goes', try: 'tries' };
 for (const v of BASE_VERBS) VERB_S[v] ??= `${v}s`;
