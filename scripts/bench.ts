@@ -7,7 +7,7 @@ import { runSelectionBench } from '@clinote/context/bench/selection.bench.js';
 import { runCacheBench } from '@clinote/embedding/bench/cache.bench.js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
-import { callUnary } from '@clinote/shared/grpc-client.js';
+import { clientCaller } from '@clinote/shared/grpc-client.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { resolveInfra } from './lib/infra.js';
 import { startMesh } from './lib/mesh.js';
@@ -25,7 +25,7 @@ async function runExtractBench(): Promise<void> {
   const mesh = await startMesh({ databaseUrl: db.url, redisUrl: infra.redisUrl, env: { REDIS_KEY_PREFIX: `clinote:bench:${Date.now()}:`, LOG_LEVEL: 'error' } });
   try {
     const c = mesh.client;
-    const call = <Req, Res>(m: Parameters<typeof callUnary<Req, Res>>[1], req: Req) => callUnary<Req, Res>(c, m, req, {}, 120_000);
+    const call = clientCaller(c, 120_000);
     const train = loadAciBench('train');
     const valid = loadAciBench('valid');
     const { user } = await call(c.createUser, { email: `bench-${Date.now()}@clinote.local`, displayName: 'Bench' });

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadAciBench, loadMtsDialog, type AciBenchEncounter } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { FieldType, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import { callUnary } from '@clinote/shared/grpc-client.js';
+import { clientCaller } from '@clinote/shared/grpc-client.js';
 import { numericSupport } from '@clinote/shared/numeric-support.js';
 import { meanRouge, rougeScores, type RougeF1 } from '@clinote/shared/rouge.js';
 import { canonicalSectionName, noteSections } from '@clinote/context/domain/sections.js';
@@ -109,7 +109,7 @@ async function runPipeline(
   sectionOnly: boolean,
 ): Promise<RunResult> {
   const c = mesh.client;
-  const call = <Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], req: Req) => callUnary<Req, Res>(c, method, req, {}, T);
+  const call = clientCaller(c, T);
   const { user } = await call(c.createUser, { email: `eval-${label}-${Date.now()}@clinote.local`, displayName: 'Eval' });
   const sopIds = new Map<string, string>();
   for (const [key, sections] of sopsByKey) {

@@ -10,7 +10,7 @@ import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { callUnary } from '@clinote/shared/grpc-client.js';
+import { clientCaller } from '@clinote/shared/grpc-client.js';
 import { ensureDatabase } from '@clinote/shared/scratch-database.js';
 import { resolveInfra } from './lib/infra.js';
 import { spawnService, stopService, type ServiceProcess } from './lib/processes.js';
@@ -50,8 +50,7 @@ async function main(): Promise<void> {
     say(`  services   ${services.map((s) => `${s.name} :${s.port}`).join(', ')}  (logs in .data/logs/)`);
 
     const gateway = new GatewayServiceClient(addr('gateway'), credentials.createInsecure());
-    const call = <Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], req: Req) =>
-      callUnary<Req, Res>(gateway, method, req, {}, T);
+    const call = clientCaller(gateway, T);
 
     const { user } = await call(gateway.createUser, {
       email: `demo+${Date.now()}@clinote.local`,
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
       say(`\n=== evaluation ===\n  grounding ${(o.groundingRate * 100).toFixed(1)} %, completeness ${(o.completeness * 100).toFixed(1)} %, consistency ${(o.consistency * 100).toFixed(1)} %, numeric support ${(o.numericSupport * 100).toFixed(1)} %, overall ${o.overall.toFixed(3)}`);
     }
     const embeddingClient = new EmbeddingServiceClient(addr('embedding'), credentials.createInsecure());
-    const stats = await callUnary(embeddingClient, embeddingClient.getCacheStats, {}, {}, T);
+    const stats = await clientCaller(embeddingClient, T)(embeddingClient.getCacheStats, {});
     embeddingClient.close();
     say(`\nembedding cache: hit_rate ${(stats.hitRate * 100).toFixed(1)} %, total_entries ${stats.totalEntries}, lru ${stats.hitsLru} / redis ${stats.hitsRedis} / persistent ${stats.hitsPersistent} hits, ${stats.misses} misses`);
     say(`\nextraction ${x.id}${replayed ? ' (replayed)' : ''}`);

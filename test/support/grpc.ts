@@ -3,15 +3,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { credentials, makeGenericClientConstructor, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { callUnary } from '@clinote/shared/grpc-client.js';
+import { clientCaller, type UnaryMethod } from '@clinote/shared/grpc-client.js';
 import { PeerStatusError, decodeFieldViolations } from '@clinote/shared/grpc-status.js';
 import type { FieldViolation } from '@clinote/shared/errors.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A unary call from a test: a generous deadline, errors surfaced as their status. */
-export function call<Req, Res>(client: Client, method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> {
-  return callUnary(client, method, request, {}, 60_000);
+export function call<Req, Res>(client: Client, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+  return clientCaller(client, 60_000)(method, request);
 }
 
 export interface Refusal {

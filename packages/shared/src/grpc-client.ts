@@ -77,3 +77,8 @@ export function callUnary<Req, Res>(
     bounds.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** For scripts and tests: calls on one client, each with the same bound and no parent call. */
+export function clientCaller(client: Client, timeoutMs: number) {
+  return <Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> => callUnary(client, method, request, {}, timeoutMs);
+}

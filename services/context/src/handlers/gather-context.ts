@@ -39,7 +39,7 @@ export async function gatherContext(
       : Promise.resolve(null),
     req.embeddingModel
       ? freshCandidatePool(deps, req.userId, req.embeddingModel).then((pool) => pool.size)
-      : encounterCount(deps, req.userId, undefined),
+      : storedEncounters(deps, req.userId, undefined).then((stored) => stored.count),
   ]);
   return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
 }
@@ -80,10 +80,6 @@ async function storedEncounters(deps: ContextDeps, userId: string, embeddingMode
   const rows = await em.execute<{ n: string | number; newest: string | Date | null }[]>(query);
   const newest = rows[0]?.newest;
   return { count: Number(rows[0]?.n ?? 0), newestMs: newest ? new Date(newest).getTime() : 0 };
-}
-
-async function encounterCount(deps: ContextDeps, userId: string, embeddingModel: string | undefined): Promise<number> {
-  return (await storedEncounters(deps, userId, embeddingModel)).count;
 }
 
 /**
