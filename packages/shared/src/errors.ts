@@ -1,4 +1,4 @@
-// Typed domain errors. Handlers and domain code throw these; one function (toServiceError in grpc.ts)
+// Typed domain errors. Handlers and domain code throw these; one function (toGrpcStatus in grpc-status.ts)
 // maps them to gRPC status codes. Messages must never contain patient text.
 
 export interface FieldViolation {

@@ -1,5 +1,5 @@
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import {
   ConnectionException,
   DriverException,
@@ -11,7 +11,7 @@ import { DomainError, type FieldViolation } from './errors.js';
 const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
 const DETAILS_KEY = 'grpc-status-details-bin';
 
-/** A status received from a peer service, passed through unchanged by toServiceError. */
+/** A status received from a peer service, passed through unchanged by toGrpcStatus. */
 export class PeerStatusError extends Error {
   constructor(
     readonly code: status,
@@ -79,11 +79,6 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
     return { code: status.INTERNAL, details: 'internal error', metadata, internal: true };
   }
   return { code: status.INTERNAL, details: 'internal error', metadata, internal: true };
-}
-
-export function toServiceError(err: unknown): Partial<ServiceError> {
-  const s = toGrpcStatus(err);
-  return { code: s.code, details: s.details, metadata: s.metadata };
 }
 
 /** No connection could be checked out in time (knex/tarn). */
