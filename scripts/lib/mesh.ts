@@ -8,8 +8,14 @@ import { loadConfig as loadExtractionConfig } from '@clinote/extraction/config.j
 import { startExtraction } from '@clinote/extraction/server.js';
 import { loadConfig as loadGatewayConfig } from '@clinote/gateway/config.js';
 import { startGateway } from '@clinote/gateway/server.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevAuth, mintDevToken, type MintOptions } from '@clinote/shared/auth/dev-auth.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
+import { bearerInterceptor } from '@clinote/shared/grpc-client.js';
+import { createPki, type Pki } from './pki.js';
 
 export interface MeshOptions {
   databaseUrl: string;
@@ -19,6 +25,39 @@ export interface MeshOptions {
   env?: NodeJS.ProcessEnv;
   /** Context-service query hook (tests count queries with it). */
   onContextQuery?: () => void;
+  /** Internal mTLS with a throwaway CA (default true). */
+  mutualTls?: boolean;
+}
+
+/** Keys and certificates of one mesh: a stand-in identity provider, the identity-token key, a CA. */
+export interface MeshSecrets {
+  dir: string;
+  pki: Pki;
+  /** Environment every service of the mesh gets: token keys, and its own certificate when mTLS is on. */
+  envFor(service: 'gateway' | 'context' | 'embedding' | 'extraction'): NodeJS.ProcessEnv;
+  /** A valid bearer token for a subject (options for tests of invalid ones). */
+  tokenFor(subject: string, options?: Omit<MintOptions, 'subject'>): Promise<string>;
+}
+
+export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'clinote-mesh-'));
+  const [auth, pki] = await Promise.all([
+    ensureDevAuth(path.join(dir, 'auth')),
+    createPki(path.join(dir, 'pki'), ['gateway', 'context', 'embedding', 'extraction', 'stranger']),
+  ]);
+  const authEnv = {
+    AUTH_JWKS_FILE: auth.accessJwksFile,
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
+    INTERNAL_IDENTITY_KEY_FILE: auth.internalPrivateFile,
+    INTERNAL_IDENTITY_JWKS_FILE: auth.internalJwksFile,
+  };
+  return {
+    dir,
+    pki,
+    envFor: (service) => ({ ...authEnv, ...(mutualTls ? pki.forService(service) : {}) }),
+    tokenFor: (subject, options = {}) => mintDevToken(auth.accessPrivateFile, { ...options, subject }),
+  };
 }
 
 export type Mesh = Awaited<ReturnType<typeof startMesh>>;
@@ -33,10 +72,11 @@ export async function startMesh(options: MeshOptions) {
     DB_POOL_MAX: '10',
     ...options.env,
   };
+  const secrets = await createMeshSecrets(options.mutualTls ?? true);
   const [e, c, x] = await Promise.allSettled([
-    startEmbedding(loadEmbeddingConfig(env)),
-    startContext(loadContextConfig(env), { onQuery: options.onContextQuery }),
-    startExtraction(loadExtractionConfig(env)),
+    startEmbedding(loadEmbeddingConfig({ ...env, ...secrets.envFor('embedding') })),
+    startContext(loadContextConfig({ ...env, ...secrets.envFor('context') }), { onQuery: options.onContextQuery }),
+    startExtraction(loadExtractionConfig({ ...env, ...secrets.envFor('extraction') })),
   ]);
   if (e.status === 'rejected' || c.status === 'rejected' || x.status === 'rejected') {
     // Stop what did start, so a failed start leaves nothing running.
@@ -49,6 +89,7 @@ export async function startMesh(options: MeshOptions) {
     gateway = await startGateway(
       loadGatewayConfig({
         ...env,
+        ...secrets.envFor('gateway'),
         CONTEXT_ADDR: `127.0.0.1:${context.port}`,
         EMBEDDING_ADDR: `127.0.0.1:${embedding.port}`,
         EXTRACTION_ADDR: `127.0.0.1:${extraction.port}`,
@@ -58,17 +99,31 @@ export async function startMesh(options: MeshOptions) {
     await Promise.all([context.stop(), embedding.stop(), extraction.stop()]);
     throw err;
   }
-  const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, grpcCredentials(env).client);
+  const clients: GatewayServiceClient[] = [];
+  /** A gateway client whose every call carries a valid token for this subject. */
+  const clientAs = async (subject: string): Promise<GatewayServiceClient> => {
+    const token = await secrets.tokenFor(subject);
+    const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, credentials.createInsecure(), {
+      interceptors: [bearerInterceptor(token)],
+    });
+    clients.push(client);
+    return client;
+  };
+  const client = await clientAs('clinician');
   return {
     gateway,
     context,
     embedding,
     extraction,
+    secrets,
+    /** Authenticated as the subject `clinician`. */
     client,
+    clientAs,
     async stop() {
-      client.close();
+      for (const c of clients) c.close();
       await gateway.stop();
       await Promise.all([context.stop(), embedding.stop(), extraction.stop()]);
+      rmSync(secrets.dir, { recursive: true, force: true });
     },
   };
 }

@@ -39,6 +39,18 @@ export const serverEnv = z.object({
   GRPC_TLS_KEY: optionalEnv(z.string()),
 });
 
+const commaList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Internal services: who may call them. */
+export const internalAuthEnv = z.object({
+  /** Public JWKS of the gateway's identity-token key: every call must carry a token it verifies. */
+  INTERNAL_IDENTITY_JWKS_FILE: z.string().min(1),
+  /** With mTLS on, the certificate identities (CN or SAN name) allowed to call this service. */
+  GRPC_TLS_ALLOWED_PEERS: commaList.default(['gateway']),
+});
+
 export const peerTimeoutEnv = z.object({
   PEER_DEFAULT_TIMEOUT_MS: intFromEnv(30_000),
 });

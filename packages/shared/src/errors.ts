@@ -10,6 +10,7 @@ export interface FieldViolation {
 export abstract class DomainError extends Error {
   abstract readonly kind:
     | 'invalid_argument'
+    | 'unauthenticated'
     | 'not_found'
     | 'permission_denied'
     | 'already_exists'
@@ -34,6 +35,14 @@ export class NotFoundError extends DomainError {
   readonly kind = 'not_found' as const;
   constructor(readonly resource: string, readonly id: string) {
     super(`${resource} ${id} not found`);
+  }
+}
+
+/** No valid credentials. The message is the same whatever was wrong, so it teaches an attacker nothing. */
+export class UnauthenticatedError extends DomainError {
+  readonly kind = 'unauthenticated' as const;
+  constructor() {
+    super('missing or invalid credentials');
   }
 }
 

@@ -1,6 +1,8 @@
 import {
   credentials as grpcCredentials,
+  InterceptingCall,
   Metadata,
+  type Interceptor,
   status,
   type CallOptions,
   type ChannelCredentials,
@@ -17,6 +19,8 @@ import { injectTraceContext } from './tracing.js';
 export interface OutgoingBounds {
   deadline?: Date | undefined;
   signal?: AbortSignal | undefined;
+  /** Extra metadata for the peer, e.g. the caller's identity token. */
+  metadata?: Record<string, string> | undefined;
 }
 
 export interface PeerOptions {
@@ -61,6 +65,7 @@ export function callUnary<Req, Res>(
   const deadline = bounds.deadline ?? new Date(Date.now() + defaultTimeoutMs);
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(injectTraceContext())) metadata.set(key, value);
+  for (const [key, value] of Object.entries(bounds.metadata ?? {})) metadata.set(key, value);
   return new Promise<Res>((resolve, reject) => {
     let cancelledHere = false;
     const call = method.call(client, request, metadata, { deadline }, (err, response) => {
@@ -79,6 +84,17 @@ export function callUnary<Req, Res>(
 }
 
 /** For scripts and tests: calls on one client, each with the same bound and no parent call. */
-export function clientCaller(client: Client, timeoutMs: number) {
-  return <Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> => callUnary(client, method, request, {}, timeoutMs);
+export function clientCaller(client: Client, timeoutMs: number, metadata?: Record<string, string>) {
+  return <Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> => callUnary(client, method, request, { metadata }, timeoutMs);
+}
+
+/** Adds `authorization: Bearer <token>` to every call of a client (a grpc-js client interceptor). */
+export function bearerInterceptor(token: string | (() => string)): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${typeof token === 'string' ? token : token()}`);
+        next(metadata, listener);
+      },
+    });
 }

@@ -17,6 +17,8 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
+import type { PeerCertificate } from 'node:tls';
+import type { Principal } from './auth/principal.js';
 import { loggableError } from './error-log.js';
 import { DeadlineExceededError, CancelledError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
@@ -30,7 +32,20 @@ export interface CallContext {
   /** Aborts when the caller cancels or the deadline passes. */
   signal: AbortSignal;
   logger: Logger;
+  /** The authenticated clinician the call acts for; every handler's only source of the owner. */
+  principal: Principal;
 }
+
+/** What an authenticator sees of a call: its metadata and its transport's peer certificate. */
+export interface IncomingCall {
+  method: string;
+  metadata: Metadata;
+  /** The transport's view of the peer: its certificate when the connection is (m)TLS. */
+  authContext: { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate };
+}
+
+/** Establishes who a call acts for, or throws UnauthenticatedError / PermissionDeniedError. */
+export type Authenticator = (call: IncomingCall) => Promise<Principal>;
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
 
@@ -50,8 +65,10 @@ export interface GrpcServerOptions {
   contract: 'gateway' | 'context' | 'embedding' | 'extraction';
   logger: Logger;
   bindings: ServiceBinding[];
-  /** Wraps every call, e.g. to open an ORM request context. */
-  around?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Runs before every handler; a call it refuses never reaches one. */
+  authenticate: Authenticator;
+  /** Wraps every authenticated call, e.g. to open an ORM request context acting for its principal. */
+  around?: <T>(ctx: CallContext, fn: () => Promise<T>) => Promise<T>;
   /** Real readiness (database reachable), checked before SERVING is reported and then every readinessIntervalMs. */
   readiness?: () => Promise<boolean>;
   readinessIntervalMs?: number;
@@ -95,12 +112,14 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
   return undefined;
 }
 
+export type HandlerOptions = Pick<GrpcServerOptions, 'scope' | 'logger' | 'around' | 'authenticate'>;
+
 /**
  * Adapts an async handler to grpc-js: trace context from metadata, a server span, deadline and
  * cancellation as an AbortSignal, and the one error boundary (unexpected errors are logged, never sent).
  */
 export function unary<Req, Res>(
-  options: Pick<GrpcServerOptions, 'scope' | 'logger' | 'around'>,
+  options: HandlerOptions,
   method: string,
   handler: UnaryHandler<Req, Res>,
 ): handleUnaryCall<Req, Res> {
@@ -112,10 +131,16 @@ export function unary<Req, Res>(
         const deadline = deadlineOf(call as ServerUnaryCall<unknown, unknown>);
         const bound = callSignal(call as ServerUnaryCall<unknown, unknown>, deadline);
         const logger = options.logger.child({ rpc: method });
-        const ctx: CallContext = { deadline, signal: bound.signal, logger };
-        const run = () => handler(call.request, ctx);
         const started = performance.now();
-        (options.around ? options.around(run) : run()).then(
+        const serverCall = call as ServerUnaryCall<unknown, unknown>;
+        Promise.resolve()
+          .then(() => options.authenticate({ method, metadata: call.metadata, authContext: serverCall.getAuthContext() }))
+          .then((principal) => {
+            const ctx: CallContext = { deadline, signal: bound.signal, logger, principal };
+            const run = () => handler(call.request, ctx);
+            return options.around ? options.around(ctx, run) : run();
+          })
+          .then(
           (response) => {
             span.setAttribute('rpc.grpc.status_code', status.OK);
             logger.debug({ duration_ms: performance.now() - started }, 'call ok');
@@ -155,7 +180,7 @@ function contractDescriptors(contract: GrpcServerOptions['contract']): PackageDe
 }
 
 /** Binds handlers of the form (deps, request, ctx) to one service's deps, for registration. */
-export function handlerBinder<D>(options: Pick<GrpcServerOptions, 'scope' | 'logger' | 'around'>, deps: D) {
+export function handlerBinder<D>(options: HandlerOptions, deps: D) {
   return <Req, Res>(method: string, handler: (deps: D, request: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> =>
     unary<Req, Res>(options, method, (request, ctx) => handler(deps, request, ctx));
 }

@@ -32,6 +32,7 @@ export interface GrpcStatus {
 
 const domainCodes: Record<DomainError['kind'], status> = {
   invalid_argument: status.INVALID_ARGUMENT,
+  unauthenticated: status.UNAUTHENTICATED,
   not_found: status.NOT_FOUND,
   permission_denied: status.PERMISSION_DENIED,
   already_exists: status.ALREADY_EXISTS,

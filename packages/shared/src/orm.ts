@@ -99,7 +99,7 @@ async function migrateUnderLock(options: OrmOptions): Promise<void> {
 
 /** A fresh identity map per call. */
 export function withRequestContext(orm: Orm) {
-  return <T>(fn: () => Promise<T>): Promise<T> => RequestContext.create(orm.em, fn);
+  return <T>(_ctx: unknown, fn: () => Promise<T>): Promise<T> => RequestContext.create(orm.em, fn);
 }
 
 /** Readiness probe: the database answers. */

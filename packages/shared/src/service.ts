@@ -1,3 +1,4 @@
+import type { ServerCredentials } from '@grpc/grpc-js';
 import { loggableError } from './error-log.js';
 import { grpcCredentials, type TlsSettings } from './grpc-tls.js';
 import type { Logger } from './logger.js';
@@ -34,9 +35,11 @@ export async function serve<D extends { close(): Promise<void> }>(
   deps: D,
   options: GrpcServerOptions,
   config: { GRPC_ADDRESS: string; SHUTDOWN_GRACE_MS: number } & TlsSettings,
+  /** The listener's credentials; by default the internal (m)TLS ones. */
+  credentials: ServerCredentials = grpcCredentials(config).server,
 ): Promise<StartedService<D>> {
   try {
-    const server = await startGrpcServer(options, config.GRPC_ADDRESS, grpcCredentials(config).server);
+    const server = await startGrpcServer(options, config.GRPC_ADDRESS, credentials);
     return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
   } catch (err: unknown) {
     await deps.close();

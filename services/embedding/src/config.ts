@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, optionalEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 
-const embeddingEnv = serverEnv.merge(databaseEnv).extend({
+const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend({
   /** Empty: Redis is not used and the in-process and persistent tiers serve alone. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('clinote:emb:'),

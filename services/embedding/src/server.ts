@@ -1,4 +1,5 @@
 import { EmbeddingServiceService } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
+import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
@@ -8,7 +9,7 @@ import { embedBatch } from './handlers/embed-batch.js';
 import { getCacheStats } from './handlers/get-cache-stats.js';
 
 export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-embedding', logger: deps.logger, around: withRequestContext(deps.orm) };
+  const base = { scope: 'clinote-embedding', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, optionalEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 
 const priceTable = z
   .string()
@@ -13,7 +13,7 @@ const priceTable = z
     }
   });
 
-const extractionEnv = serverEnv.merge(databaseEnv).extend({
+const extractionEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend({
   /** Unset: the offline extractor, which needs no network. */
   OPENAI_API_KEY: optionalEnv(z.string()),
   OPENAI_BASE_URL: optionalEnv(z.string().url()),

@@ -1,4 +1,5 @@
 import { ExtractionServiceService } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
+import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
@@ -8,7 +9,7 @@ import { evaluate } from './handlers/evaluate.js';
 import { extract } from './handlers/extract.js';
 
 export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-extraction', logger: deps.logger, around: withRequestContext(deps.orm) };
+  const base = { scope: 'clinote-extraction', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

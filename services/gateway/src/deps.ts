@@ -5,7 +5,12 @@ import { createPeerClient } from '@clinote/shared/grpc-client.js';
 import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
+import { ensureDevAuth } from '@clinote/shared/auth/dev-auth.js';
+import { IdentitySigner } from '@clinote/shared/auth/identity-token.js';
+import { AccessTokenVerifier } from './auth/access-token.js';
+import { GatewayAuth } from './auth/authenticator.js';
 import type { GatewayConfig } from './config.js';
+import { UserRepository } from './repositories/users.js';
 import { gatewayEntities } from './entities/user.js';
 import { gatewayMigrations } from './migrations/index.js';
 
@@ -21,6 +26,10 @@ export interface GatewayDeps {
    * with the transcript's embedding, so it warms that model's past encounters on this hint.
    */
   embeddingModelHint: { current: string };
+  users: UserRepository;
+  auth: GatewayAuth;
+  /** Signs the identity token every internal call carries. */
+  identity: IdentitySigner;
   close(): Promise<void>;
 }
 
@@ -35,6 +44,25 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     migrations: gatewayMigrations,
     onQuery: overrides.onQuery,
   });
+  const keys = await authKeys(config, logger);
+  const users = new UserRepository(() => orm.em.fork());
+  const auth = new GatewayAuth({
+    verifier: new AccessTokenVerifier({
+      jwksFile: keys.jwksFile,
+      jwksUrl: keys.jwksFile ? undefined : config.AUTH_JWKS_URL,
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      algorithms: config.AUTH_ALGORITHMS,
+      clockSkewSeconds: config.AUTH_CLOCK_SKEW_S,
+    }),
+    users,
+    logger,
+    adminSubjects: config.AUTH_ADMIN_SUBJECTS,
+    writeBurst: config.WRITE_RATE_BURST,
+    writesPerSecond: config.WRITE_RATE_PER_SECOND,
+    provisionsPerMinute: config.PROVISION_RATE_PER_MINUTE,
+  });
+  const identity = await IdentitySigner.fromFile(keys.identityKeyFile);
   const peer = { defaultTimeoutMs: config.PEER_DEFAULT_TIMEOUT_MS, credentials: grpcCredentials(config).client };
   const context = createPeerClient(ContextServiceClient, { ...peer, address: config.CONTEXT_ADDR });
   const embedding = createPeerClient(EmbeddingServiceClient, { ...peer, address: config.EMBEDDING_ADDR });
@@ -47,11 +75,28 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     embedding,
     extraction,
     embeddingModelHint: { current: '' },
+    users,
+    auth,
+    identity,
     async close() {
       context.close();
       embedding.close();
       extraction.close();
       await orm.close(true);
     },
+  };
+}
+
+/** The token keys: configured files, or in dev mode a generated pair under AUTH_DEV_DIR (said loudly). */
+async function authKeys(config: GatewayConfig, logger: Logger): Promise<{ jwksFile: string | undefined; identityKeyFile: string }> {
+  if (config.AUTH_MODE !== 'dev') return { jwksFile: config.AUTH_JWKS_FILE, identityKeyFile: config.INTERNAL_IDENTITY_KEY_FILE! };
+  const dev = await ensureDevAuth(config.AUTH_DEV_DIR);
+  logger.warn(
+    { auth_dev_dir: config.AUTH_DEV_DIR },
+    'AUTH_MODE=dev: tokens are checked against a LOCAL DEVELOPMENT key pair, not an identity provider. Never use this with real patients.',
+  );
+  return {
+    jwksFile: config.AUTH_JWKS_FILE ?? (config.AUTH_JWKS_URL ? undefined : dev.accessJwksFile),
+    identityKeyFile: config.INTERNAL_IDENTITY_KEY_FILE ?? dev.internalPrivateFile,
   };
 }

@@ -2,6 +2,8 @@ import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/ga
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
+import { readFileSync } from 'node:fs';
+import { ServerCredentials } from '@grpc/grpc-js';
 import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
@@ -11,7 +13,7 @@ import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.j
 import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-gateway', logger: deps.logger, around: withRequestContext(deps.orm) };
+  const base = { scope: 'clinote-gateway', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: deps.auth.authenticate };
   const bind = handlerBinder(base, deps);
   return {
     ...base,
@@ -40,5 +42,12 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
 
 export async function startGateway(config: GatewayConfig): Promise<StartedService<GatewayDeps>> {
   const deps = await createDeps(config);
-  return serve(deps, createServerOptions(deps), config);
+  // The public listener: one-way TLS for clients when configured; the internal mTLS is only for peers.
+  return serve(deps, createServerOptions(deps), config, publicServerCredentials(config));
+}
+
+function publicServerCredentials(config: GatewayConfig): ServerCredentials {
+  if (!config.PUBLIC_TLS_CERT || !config.PUBLIC_TLS_KEY) return ServerCredentials.createInsecure();
+  const keyCert = { cert_chain: readFileSync(config.PUBLIC_TLS_CERT), private_key: readFileSync(config.PUBLIC_TLS_KEY) };
+  return ServerCredentials.createSsl(null, [keyCert], false);
 }

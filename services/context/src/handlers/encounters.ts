@@ -11,12 +11,12 @@ import { decodePageToken, encodePageToken, encounterFromEntity } from '../domain
 import { EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
 
-export async function getEncounter(deps: ContextDeps, req: GetEncounterRequest, _ctx: CallContext): Promise<GetEncounterResponse> {
-  requireUuids({ user_id: req.userId, encounter_id: req.encounterId });
+export async function getEncounter(deps: ContextDeps, req: GetEncounterRequest, ctx: CallContext): Promise<GetEncounterResponse> {
+  requireUuids({ encounter_id: req.encounterId });
   // Another user's encounter is reported as absent: ids must not reveal what exists.
   const where = req.extractionsOnly
-    ? { id: req.encounterId, userId: req.userId, source: 'extracted' as const }
-    : { id: req.encounterId, userId: req.userId };
+    ? { id: req.encounterId, userId: ctx.principal.userId, source: 'extracted' as const }
+    : { id: req.encounterId, userId: ctx.principal.userId };
   const found = await deps.orm.em.findOne(EncounterSchema, where);
   if (!found) throw new NotFoundError('encounter', req.encounterId);
   return { encounter: encounterFromEntity(found) };
@@ -28,13 +28,12 @@ const MAX_PAGE = 100;
 export async function listEncounters(
   deps: ContextDeps,
   req: ListEncountersRequest,
-  _ctx: CallContext,
+  ctx: CallContext,
 ): Promise<ListEncountersResponse> {
-  requireUuids({ user_id: req.userId });
   if (req.pageSize < 0 || req.pageSize > MAX_PAGE) throw ValidationError.field('page_size', `must be within [0, ${MAX_PAGE}]`);
   const pageSize = req.pageSize || 20;
   const cursor = decodePageToken(req.pageToken);
-  const where: Record<string, unknown> = { userId: req.userId };
+  const where: Record<string, unknown> = { userId: ctx.principal.userId };
   if (req.extractionsOnly) where.source = 'extracted';
   if (cursor) {
     where.$or = [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }];

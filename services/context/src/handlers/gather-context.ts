@@ -3,8 +3,8 @@ import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import {
   FailedPreconditionError,
   NotFoundError,
-  PermissionDeniedError,
   ValidationError,
+  type FieldViolation,
 } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
@@ -25,21 +25,21 @@ import type { ContextDeps } from '../deps.js';
 export async function gatherContext(
   deps: ContextDeps,
   req: GatherContextRequest,
-  _ctx: CallContext,
+  ctx: CallContext,
 ): Promise<GatherContextResponse> {
-  const violations = uuidViolations({ user_id: req.userId });
+  const violations: FieldViolation[] = [];
   req.sopIds.forEach((id, i) => violations.push(...uuidViolations({ [`sop_ids[${i}]`]: id })));
   if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
   if (violations.length > 0) throw new ValidationError(violations);
 
   const [sops, existing, candidateCount] = await Promise.all([
-    requestedSops(deps, req.userId, req.sopIds),
+    requestedSops(deps, ctx.principal.userId, req.sopIds),
     req.idempotencyKey
-      ? deps.orm.em.fork().findOne(EncounterSchema, { userId: req.userId, idempotencyKey: req.idempotencyKey })
+      ? deps.orm.em.fork().findOne(EncounterSchema, { userId: ctx.principal.userId, idempotencyKey: req.idempotencyKey })
       : Promise.resolve(null),
     req.embeddingModel
-      ? freshCandidatePool(deps, req.userId, req.embeddingModel).then((pool) => pool.size)
-      : storedEncounters(deps, req.userId, undefined).then((stored) => stored.count),
+      ? freshCandidatePool(deps, ctx.principal.userId, req.embeddingModel).then((pool) => pool.size)
+      : storedEncounters(deps, ctx.principal.userId, undefined).then((stored) => stored.count),
   ]);
   return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
 }
@@ -50,8 +50,8 @@ export async function requestedSops(deps: ContextDeps, userId: string, sopIds: s
   const byId = new Map(rows.map((r) => [r.id, r]));
   return sopIds.map((id) => {
     const row = byId.get(id);
-    if (!row) throw new NotFoundError('sop', id);
-    if (row.userId !== userId) throw new PermissionDeniedError(`sop ${id} belongs to another user`);
+    // Another user's SOP is reported as absent: ids must not reveal what exists.
+    if (!row || row.userId !== userId) throw new NotFoundError('sop', id);
     if (!row.isActive) throw new FailedPreconditionError(`sop ${id} is deactivated`);
     return sopFromEntity(row);
   });

@@ -5,7 +5,6 @@ import type {
 } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { requireUuids } from '@clinote/shared/validation.js';
 import { encounterFeatures, importedNoteQuality } from '../candidates.js';
 import { packVector } from '../domain/encounter-mapping.js';
 import type { ContextDeps } from '../deps.js';
@@ -17,7 +16,6 @@ export async function importEncounters(
   req: ImportEncountersRequest,
   ctx: CallContext,
 ): Promise<ImportEncountersResponse> {
-  requireUuids({ user_id: req.userId });
   const violations: FieldViolation[] = [];
   if (req.encounters.length === 0) violations.push({ field: 'encounters', description: 'must not be empty' });
   if (req.encounters.length > deps.config.IMPORT_MAX_BATCH) {
@@ -39,7 +37,7 @@ export async function importEncounters(
     const features = encounterFeatures(e.transcript, e.note, deps.config.CONTEXT_TOKENIZER_MODEL);
     return {
       id: randomUUID(),
-      user_id: req.userId,
+      user_id: ctx.principal.userId,
       source: 'imported',
       external_id: e.externalId || null,
       transcript: e.transcript,
@@ -74,7 +72,7 @@ export async function importEncounters(
     if (embeddings.length > 0) await trx('encounter_embedding').withSchema('context').insert(embeddings);
     return rows.filter((r) => kept.has(r.id)).map((r) => r.id);
   });
-  for (const model of new Set(req.encounters.map((e) => e.embeddingModel))) deps.candidatePools.invalidate(poolKey(req.userId, model));
+  for (const model of new Set(req.encounters.map((e) => e.embeddingModel))) deps.candidatePools.invalidate(poolKey(ctx.principal.userId, model));
   ctx.logger.info({ imported: inserted.length, skipped: rows.length - inserted.length }, 'encounters imported');
   return { encounterIds: inserted, importedCount: inserted.length, skippedCount: rows.length - inserted.length };
 }

@@ -3,7 +3,6 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SaveEncounterRequest, SaveEncounterResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { uuidViolations } from '@clinote/shared/validation.js';
 import { encounterFeatures } from '../candidates.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
 import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
@@ -20,7 +19,7 @@ export async function saveEncounter(
   ctx: CallContext,
 ): Promise<SaveEncounterResponse> {
   const encounter = req.encounter;
-  const violations: FieldViolation[] = uuidViolations({ user_id: req.userId });
+  const violations: FieldViolation[] = [];
   if (!encounter) violations.push({ field: 'encounter', description: 'required' });
   else if (!encounter.transcript.trim()) violations.push({ field: 'encounter.transcript', description: 'must not be empty' });
   if (req.embedding.length === 0) violations.push({ field: 'embedding', description: 'must not be empty' });
@@ -28,7 +27,7 @@ export async function saveEncounter(
   if (req.idempotencyKey.length > 200) violations.push({ field: 'idempotency_key', description: 'at most 200 characters' });
   if (violations.length > 0 || !encounter) throw new ValidationError(violations, 'invalid encounter');
 
-  const existing = req.idempotencyKey ? await findByKey(deps, req.userId, req.idempotencyKey) : null;
+  const existing = req.idempotencyKey ? await findByKey(deps, ctx.principal.userId, req.idempotencyKey) : null;
   if (existing) return { encounter: existing, created: false };
 
   const features = encounterFeatures(encounter.transcript, encounter.note, deps.config.CONTEXT_TOKENIZER_MODEL);
@@ -39,7 +38,7 @@ export async function saveEncounter(
     await fork.transactional(async (tx) => {
       tx.create(EncounterSchema, {
         id,
-        userId: req.userId,
+        userId: ctx.principal.userId,
         source: 'extracted',
         externalId: null,
         idempotencyKey: req.idempotencyKey || null,
@@ -66,7 +65,7 @@ export async function saveEncounter(
   } catch (err: unknown) {
     // A concurrent call with the same key won the race: answer with its encounter.
     if (err instanceof UniqueConstraintViolationException && req.idempotencyKey) {
-      const winner = await findByKey(deps, req.userId, req.idempotencyKey);
+      const winner = await findByKey(deps, ctx.principal.userId, req.idempotencyKey);
       if (winner) return { encounter: winner, created: false };
       throw new FailedPreconditionError('idempotency key conflict');
     }
@@ -75,7 +74,7 @@ export async function saveEncounter(
   const saved = await deps.orm.em.fork().findOneOrFail(EncounterSchema, { id });
   // Warm pools take the new encounter in place; a cold one loads it with the rest later. The save is
   // committed: a pool that cannot take it (another vector size) is dropped and reloads, never failing the call.
-  const key = poolKey(req.userId, req.embeddingModel);
+  const key = poolKey(ctx.principal.userId, req.embeddingModel);
   try {
     deps.candidatePools.append(key, {
       id,

@@ -1,5 +1,5 @@
 import type { SelectContextRequest, SelectContextResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { ValidationError } from '@clinote/shared/errors.js';
+import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
 import { CandidatePool } from '../domain/candidate-pool.js';
@@ -15,7 +15,7 @@ export async function selectContext(
   req: SelectContextRequest,
   ctx: CallContext,
 ): Promise<SelectContextResponse> {
-  const violations = uuidViolations({ user_id: req.userId });
+  const violations: FieldViolation[] = [];
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
   if (req.transcriptEmbedding.length === 0) violations.push({ field: 'transcript_embedding', description: 'must not be empty' });
   if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
@@ -23,7 +23,8 @@ export async function selectContext(
   if (!req.embeddingModel) violations.push({ field: 'embedding_model', description: 'must name the embedding model' });
   if (violations.length > 0) throw new ValidationError(violations);
 
-  const [sops, pool] = await Promise.all([requestedSops(deps, req.userId, req.sopIds), freshCandidatePool(deps, req.userId, req.embeddingModel)]);
+  const userId = ctx.principal.userId;
+  const [sops, pool] = await Promise.all([requestedSops(deps, userId, req.sopIds), freshCandidatePool(deps, userId, req.embeddingModel)]);
   const model = req.model || deps.config.CONTEXT_TOKENIZER_MODEL;
   const transcriptTokens = countTokens(model, req.transcript);
   const sopTokens = countTokens(model, sopPromptText(sops));
@@ -51,7 +52,7 @@ export async function selectContext(
 
   const ids = selection.choices.map((c) => c.id);
   const rows = ids.length
-    ? await deps.orm.em.fork().find(EncounterSchema, { id: { $in: ids }, userId: req.userId }, { fields: ['id', 'transcript', 'note'] })
+    ? await deps.orm.em.fork().find(EncounterSchema, { id: { $in: ids }, userId: ctx.principal.userId }, { fields: ['id', 'transcript', 'note'] })
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {

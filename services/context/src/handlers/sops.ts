@@ -9,21 +9,20 @@ import type {
   UpdateSopRequest,
   UpdateSopResponse,
 } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { NotFoundError, PermissionDeniedError } from '@clinote/shared/errors.js';
+import { NotFoundError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { requireUuids } from '@clinote/shared/validation.js';
 import { sopFromEntity, validateSopDefinition } from '../domain/sop-definition.js';
 import { SopSchema, SopVersionSchema, type SopEntity } from '../entities/sop.js';
 import type { ContextDeps } from '../deps.js';
 
-export async function createSop(deps: ContextDeps, req: CreateSopRequest, _ctx: CallContext): Promise<CreateSopResponse> {
-  requireUuids({ user_id: req.userId });
+export async function createSop(deps: ContextDeps, req: CreateSopRequest, ctx: CallContext): Promise<CreateSopResponse> {
   validateSopDefinition(req.name, req.sections);
   const now = new Date();
   const sop = await deps.orm.em.transactional(async (em) => {
     const created = em.create(SopSchema, {
       id: randomUUID(),
-      userId: req.userId,
+      userId: ctx.principal.userId,
       name: req.name.trim(),
       version: 1,
       isActive: true,
@@ -41,15 +40,15 @@ export async function createSop(deps: ContextDeps, req: CreateSopRequest, _ctx: 
 
 /** Loads a SOP the user owns: NOT_FOUND when absent, PERMISSION_DENIED when another user's. */
 async function ownedSop(deps: ContextDeps, userId: string, sopId: string): Promise<SopEntity> {
-  requireUuids({ user_id: userId, sop_id: sopId });
+  requireUuids({ sop_id: sopId });
   const sop = await deps.orm.em.findOne(SopSchema, { id: sopId });
-  if (!sop) throw new NotFoundError('sop', sopId);
-  if (sop.userId !== userId) throw new PermissionDeniedError(`sop ${sopId} belongs to another user`);
+  // Another user's SOP is reported as absent: ids must not reveal what exists.
+  if (!sop || sop.userId !== userId) throw new NotFoundError('sop', sopId);
   return sop;
 }
 
-export async function updateSop(deps: ContextDeps, req: UpdateSopRequest, _ctx: CallContext): Promise<UpdateSopResponse> {
-  const sop = await ownedSop(deps, req.userId, req.sopId);
+export async function updateSop(deps: ContextDeps, req: UpdateSopRequest, ctx: CallContext): Promise<UpdateSopResponse> {
+  const sop = await ownedSop(deps, ctx.principal.userId, req.sopId);
   validateSopDefinition(req.name, req.sections);
   const now = new Date();
   sop.name = req.name.trim();
@@ -64,9 +63,9 @@ export async function updateSop(deps: ContextDeps, req: UpdateSopRequest, _ctx: 
 export async function deactivateSop(
   deps: ContextDeps,
   req: DeactivateSopRequest,
-  _ctx: CallContext,
+  ctx: CallContext,
 ): Promise<DeactivateSopResponse> {
-  const sop = await ownedSop(deps, req.userId, req.sopId);
+  const sop = await ownedSop(deps, ctx.principal.userId, req.sopId);
   if (sop.isActive) {
     sop.isActive = false;
     sop.updatedAt = new Date();
@@ -75,9 +74,8 @@ export async function deactivateSop(
   return { sop: sopFromEntity(sop) };
 }
 
-export async function listSops(deps: ContextDeps, req: ListSopsRequest, _ctx: CallContext): Promise<ListSopsResponse> {
-  requireUuids({ user_id: req.userId });
-  const where = req.includeInactive ? { userId: req.userId } : { userId: req.userId, isActive: true };
+export async function listSops(deps: ContextDeps, req: ListSopsRequest, ctx: CallContext): Promise<ListSopsResponse> {
+  const where = req.includeInactive ? { userId: ctx.principal.userId } : { userId: ctx.principal.userId, isActive: true };
   const sops = await deps.orm.em.find(SopSchema, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
   return { sops: sops.map(sopFromEntity) };
 }

@@ -14,7 +14,7 @@ const costCounter = meter.createCounter('clinote_llm_cost_usd_total', { descript
 
 /** baml_extraction: one structured result per SOP, the SOPs extracted concurrently. */
 export async function extract(deps: ExtractionDeps, req: ExtractRequest, ctx: CallContext): Promise<ExtractResponse> {
-  const violations: FieldViolation[] = uuidViolations({ user_id: req.userId });
+  const violations: FieldViolation[] = [];
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
   if (req.sops.length === 0) violations.push({ field: 'sops', description: 'at least one SOP is required' });
   req.sops.forEach((sop, i) => {
@@ -38,7 +38,7 @@ export async function extract(deps: ExtractionDeps, req: ExtractRequest, ctx: Ca
         costCounter.add(u.costUsd, { model: u.model });
         deps.orm.em.create(LlmUsageSchema, {
           id: randomUUID(),
-          userId: req.userId,
+          userId: ctx.principal.userId,
           sopId: req.sops[i]?.id ?? '',
           model: u.model,
           promptTokens: u.promptTokens,

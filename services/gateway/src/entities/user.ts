@@ -2,8 +2,10 @@ import { EntitySchema } from '@mikro-orm/core';
 
 export interface UserEntity {
   id: string;
-  email: string;
-  displayName: string;
+  /** The identity provider's subject (`sub`): who the clinician is. */
+  subject: string | null;
+  email: string | null;
+  displayName: string | null;
   createdAt: Date;
 }
 
@@ -12,8 +14,9 @@ export const UserSchema = new EntitySchema<UserEntity>({
   tableName: 'app_user',
   properties: {
     id: { type: 'uuid', primary: true },
-    email: { type: 'text', unique: true },
-    displayName: { type: 'text', fieldName: 'display_name' },
+    subject: { type: 'text', nullable: true, unique: true },
+    email: { type: 'text', nullable: true },
+    displayName: { type: 'text', fieldName: 'display_name', nullable: true },
     createdAt: { type: 'Date', fieldName: 'created_at', columnType: 'timestamptz' },
   },
 });

@@ -2,12 +2,13 @@ import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.j
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { AlreadyExistsError, FailedPreconditionError } from '@clinote/shared/errors.js';
 import type { Encounter } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { callUnary, type OutgoingBounds } from '@clinote/shared/grpc-client.js';
+import type { OutgoingBounds } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { activeTraceId, runPhase } from '@clinote/shared/tracing.js';
 import { validateExtractRequest } from '../domain/extract-request.js';
 import { extractionFromEncounter } from '../domain/extraction-view.js';
 import type { GatewayDeps } from '../deps.js';
+import { callPeer } from '../peers.js';
 import { findUser } from './users.js';
 
 const SCOPE = 'clinote-gateway';
@@ -32,7 +33,6 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     deadline: ctx.deadline && ctx.deadline < fallbackDeadline ? ctx.deadline : fallbackDeadline,
     signal: ctx.signal,
   };
-  const timeout = deps.config.PEER_DEFAULT_TIMEOUT_MS;
   const timings: PhaseTiming[] = [];
   const timed = async <T>(phase: (typeof PHASES)[number], fn: () => Promise<T>): Promise<T> => {
     const { value, durationMs } = await runPhase(SCOPE, phase, fn);
@@ -40,7 +40,10 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     return value;
   };
 
-  await timed('phase_1_user_lookup', () => findUser(deps, req.userId));
+  const user = await timed('phase_1_user_lookup', () => findUser(deps, ctx, req.userId));
+  const userId = user.id;
+  const peer = <Req, Res>(client: Parameters<typeof callPeer>[2], method: Parameters<typeof callPeer<Req, Res>>[3], request: Req, b = bounds) =>
+    callPeer(deps, ctx, client, method, request, b);
 
   // If the gathering fails (bad SOP id...), the embedding call is cancelled rather than left running.
   const sibling = new AbortController();
@@ -49,14 +52,13 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   const parallelBounds: OutgoingBounds = { deadline: bounds.deadline, signal: sibling.signal };
   const [gathered, embedded] = await timed('phase_2_context_gathering', () =>
     Promise.all([
-      callUnary(
+      peer(
         deps.context,
         deps.context.gatherContext,
-        { userId: req.userId, sopIds: req.sopIds, idempotencyKey: req.idempotencyKey, embeddingModel: deps.embeddingModelHint.current },
+        { userId, sopIds: req.sopIds, idempotencyKey: req.idempotencyKey, embeddingModel: deps.embeddingModelHint.current },
         parallelBounds,
-        timeout,
       ),
-      callUnary(deps.embedding, deps.embedding.embedBatch, { texts: [req.transcript] }, parallelBounds, timeout),
+      peer(deps.embedding, deps.embedding.embedBatch, { texts: [req.transcript] }, parallelBounds),
     ]).catch((err: unknown) => {
       sibling.abort();
       throw err;
@@ -72,11 +74,11 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   deps.embeddingModelHint.current = embedded.model;
 
   const selection = await timed('phase_3_smart_context_selection', () =>
-    callUnary(
+    peer(
       deps.context,
       deps.context.selectContext,
       {
-        userId: req.userId,
+        userId,
         transcript: req.transcript,
         transcriptEmbedding,
         sopIds: req.sopIds,
@@ -85,44 +87,40 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
         reservedOutputTokens: 0,
         embeddingModel: embedded.model,
       },
-      bounds,
-      timeout,
     ),
   );
 
   const extracted = await timed('baml_extraction', () =>
-    callUnary(
-      deps.extraction,
-      deps.extraction.extract,
-      { userId: req.userId, transcript: req.transcript, sops: gathered.sops, examples: selection.examples },
-      bounds,
-      timeout,
-    ),
+    peer(deps.extraction, deps.extraction.extract, {
+      userId,
+      transcript: req.transcript,
+      sops: gathered.sops,
+      examples: selection.examples,
+    }),
   );
 
   const evaluated = await timed('evaluation_phase', () =>
-    callUnary(
-      deps.extraction,
-      deps.extraction.evaluate,
-      { transcript: req.transcript, sops: gathered.sops, results: extracted.results, referenceNote: req.referenceNote },
-      bounds,
-      timeout,
-    ),
+    peer(deps.extraction, deps.extraction.evaluate, {
+      transcript: req.transcript,
+      sops: gathered.sops,
+      results: extracted.results,
+      referenceNote: req.referenceNote,
+    }),
   );
 
   const traceId = activeTraceId();
   const saved = await timed('database_save_and_embeddings', () =>
-    callUnary(
+    peer(
       deps.context,
       deps.context.saveEncounter,
       {
-        userId: req.userId,
+        userId,
         idempotencyKey: req.idempotencyKey,
         embedding: transcriptEmbedding,
         embeddingModel: embedded.model,
         encounter: {
           id: '',
-          userId: req.userId,
+          userId,
           transcript: req.transcript,
           note: extracted.results.map((r) => r.renderedNote).join('\n\n'),
           results: extracted.results,
@@ -138,8 +136,6 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
           qualityScore: evaluated.overall?.overall ?? 0,
         },
       },
-      bounds,
-      timeout,
     ),
   );
   const encounter = saved.encounter;

@@ -3,10 +3,10 @@ import type {
   ImportEncountersResponse,
 } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
-import { callUnary } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import type { GatewayDeps } from '../deps.js';
-import { findUser } from './users.js';
+import { actingUserId } from '../auth/acting-user.js';
+import { callPeer } from '../peers.js';
 
 /** One import is one transaction in the context service: its IMPORT_MAX_BATCH must allow this many. */
 const MAX_IMPORT = 500;
@@ -17,6 +17,7 @@ export async function importEncounters(
   req: ImportEncountersRequest,
   ctx: CallContext,
 ): Promise<ImportEncountersResponse> {
+  const userId = actingUserId(ctx, req.userId);
   const violations: FieldViolation[] = [];
   if (req.encounters.length === 0) violations.push({ field: 'encounters', description: 'must not be empty' });
   if (req.encounters.length > MAX_IMPORT) violations.push({ field: 'encounters', description: `at most ${MAX_IMPORT} per call` });
@@ -28,27 +29,24 @@ export async function importEncounters(
     if (!e.note.trim()) violations.push({ field: `encounters[${i}].note`, description: 'must not be empty' });
   });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid import');
-  await findUser(deps, req.userId);
 
   // Embeddings in batches (cached, so a retry costs little), then one context call: one transaction,
   // so an import is saved whole or not at all.
   const embeddings: { values: number[]; model: string }[] = [];
   const size = deps.config.IMPORT_BATCH_SIZE;
   for (let start = 0; start < req.encounters.length; start += size) {
-    const embedded = await callUnary(
-      deps.embedding,
-      deps.embedding.embedBatch,
-      { texts: req.encounters.slice(start, start + size).map((e) => e.transcript) },
-      ctx,
-      deps.config.PEER_DEFAULT_TIMEOUT_MS,
-    );
+    const embedded = await callPeer(deps, ctx, deps.embedding, deps.embedding.embedBatch, {
+      texts: req.encounters.slice(start, start + size).map((e) => e.transcript),
+    });
     embeddings.push(...embedded.embeddings.map((e) => ({ values: e.values, model: embedded.model })));
   }
-  return callUnary(
+  return callPeer(
+    deps,
+    ctx,
     deps.context,
     deps.context.importEncounters,
     {
-      userId: req.userId,
+      userId,
       encounters: req.encounters.map((e, i) => ({
         transcript: e.transcript,
         note: e.note,
@@ -58,7 +56,5 @@ export async function importEncounters(
         embeddingModel: embeddings[i]?.model ?? '',
       })),
     },
-    ctx,
-    deps.config.PEER_DEFAULT_TIMEOUT_MS,
   );
 }

@@ -1,17 +1,18 @@
 import type { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { callUnary, type UnaryMethod } from '@clinote/shared/grpc-client.js';
+import type { UnaryMethod } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
+import { actingUserId } from '../auth/acting-user.js';
 import type { GatewayDeps } from '../deps.js';
-import { findUser } from './users.js';
+import { callPeer } from '../peers.js';
 
 /**
- * SOPs live in the context service, which validates them; the gateway checks the user exists, then
- * forwards the request unchanged (the public and internal messages have the same fields).
+ * SOPs live in the context service, which validates them and scopes them to the caller's identity
+ * token; the gateway checks the request acts for the caller, then forwards it.
  */
 function forwardToContext<Req extends { userId: string }, Res>(method: (client: ContextServiceClient) => UnaryMethod<Req, Res>) {
   return async (deps: GatewayDeps, req: Req, ctx: CallContext): Promise<Res> => {
-    await findUser(deps, req.userId);
-    return callUnary(deps.context, method(deps.context), req, ctx, deps.config.PEER_DEFAULT_TIMEOUT_MS);
+    const userId = actingUserId(ctx, req.userId);
+    return callPeer(deps, ctx, deps.context, method(deps.context), { ...req, userId });
   };
 }
 

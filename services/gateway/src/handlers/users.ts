@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type {
   CreateUserRequest,
   CreateUserResponse,
@@ -6,49 +5,55 @@ import type {
   GetUserResponse,
   User,
 } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { AlreadyExistsError, NotFoundError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
+import { NotFoundError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { requireUuids } from '@clinote/shared/validation.js';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { UserSchema, type UserEntity } from '../entities/user.js';
+import { actingUserId } from '../auth/acting-user.js';
+import type { UserEntity } from '../entities/user.js';
 import type { GatewayDeps } from '../deps.js';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_EMAIL = 320;
+const MAX_DISPLAY_NAME = 200;
 
 function userFromEntity(u: UserEntity): User {
-  return { id: u.id, email: u.email, displayName: u.displayName, createdAt: u.createdAt };
+  return { id: u.id, email: u.email ?? '', displayName: u.displayName ?? '', createdAt: u.createdAt };
 }
 
-export async function createUser(deps: GatewayDeps, req: CreateUserRequest, _ctx: CallContext): Promise<CreateUserResponse> {
+/** local@domain.tld without a regex: one @, no spaces, a dot inside the domain. Length checked first. */
+export function isEmailAddress(email: string): boolean {
+  if (email.length === 0 || email.length > MAX_EMAIL || /\s/.test(email)) return false;
+  const at = email.indexOf('@');
+  if (at <= 0 || at !== email.lastIndexOf('@')) return false;
+  const domain = email.slice(at + 1);
+  const dot = domain.lastIndexOf('.');
+  return dot > 0 && dot < domain.length - 1;
+}
+
+/**
+ * Sets the caller's own profile. The clinician already exists (their first authenticated call created
+ * them), so this never reveals whether an email is in use by anyone.
+ */
+export async function createUser(deps: GatewayDeps, req: CreateUserRequest, ctx: CallContext): Promise<CreateUserResponse> {
   const violations: FieldViolation[] = [];
-  if (!EMAIL.test(req.email) || req.email.length > 320) violations.push({ field: 'email', description: 'must be an email address' });
-  if (!req.displayName.trim() || req.displayName.length > 200) {
-    violations.push({ field: 'display_name', description: 'must be 1-200 characters' });
+  const email = req.email.trim();
+  const displayName = req.displayName.trim();
+  if (!isEmailAddress(email)) violations.push({ field: 'email', description: `must be an email address of at most ${MAX_EMAIL} characters` });
+  if (!displayName || req.displayName.length > MAX_DISPLAY_NAME) {
+    violations.push({ field: 'display_name', description: `must be 1-${MAX_DISPLAY_NAME} characters` });
   }
   if (violations.length > 0) throw new ValidationError(violations, 'invalid user');
-  const user = deps.orm.em.create(UserSchema, {
-    id: randomUUID(),
-    email: req.email.trim(),
-    displayName: req.displayName.trim(),
-    createdAt: new Date(),
-  });
-  try {
-    await deps.orm.em.flush();
-  } catch (err: unknown) {
-    if (err instanceof UniqueConstraintViolationException) throw new AlreadyExistsError('a user with this email exists');
-    throw err;
-  }
+  const user = await deps.users.updateProfile(ctx.principal.userId, { email, displayName });
+  if (!user) throw new NotFoundError('user', ctx.principal.userId);
   return { user: userFromEntity(user) };
 }
 
-/** phase_1_user_lookup and GetUser share this. */
-export async function findUser(deps: GatewayDeps, userId: string): Promise<User> {
-  requireUuids({ user_id: userId });
-  const user = await deps.orm.em.findOne(UserSchema, { id: userId });
+/** phase_1_user_lookup and GetUser share this: the caller's own record. */
+export async function findUser(deps: GatewayDeps, ctx: Pick<CallContext, 'principal'>, requestedUserId = ''): Promise<User> {
+  const userId = actingUserId(ctx, requestedUserId);
+  const user = await deps.users.findById(userId);
   if (!user) throw new NotFoundError('user', userId);
   return userFromEntity(user);
 }
 
-export async function getUser(deps: GatewayDeps, req: GetUserRequest, _ctx: CallContext): Promise<GetUserResponse> {
-  return { user: await findUser(deps, req.userId) };
+export async function getUser(deps: GatewayDeps, req: GetUserRequest, ctx: CallContext): Promise<GetUserResponse> {
+  return { user: await findUser(deps, ctx, req.userId) };
 }
