@@ -8,9 +8,9 @@ import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
-import { credentials } from '@grpc/grpc-js';
 import { loadConfig as loadContextConfig } from '@clinote/context/config.js';
 import { startContext } from '@clinote/context/server.js';
+import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { PHASES } from '@clinote/gateway/handlers/extract.js';
@@ -28,20 +28,25 @@ let db: Awaited<ReturnType<typeof createScratchDatabase>>;
 let mesh: Mesh;
 let queries = 0;
 let userId: string;
+type Clinician = { id: string; client: GatewayServiceClient };
 let soapId: string;
 let aciId: string;
 
-async function newUser(label: string): Promise<string> {
-  const { user } = await call(mesh.client, mesh.client.createUser, {
-    email: `${label}-${Math.random().toString(36).slice(2)}@test.local`,
-    displayName: label,
-  });
-  return user!.id;
+/** A new clinician: a fresh token subject, provisioned by its first call. */
+async function newUser(label: string): Promise<Clinician> {
+  const client = await mesh.clientAs(`${label}-${Math.random().toString(36).slice(2)}`);
+  const { user } = await call(client, client.createUser, { email: `${label}@test.local`, displayName: label });
+  return { id: user!.id, client };
 }
 
-async function extractionCount(user: string): Promise<number> {
-  const page = await call(mesh.client, mesh.client.listExtractions, { userId: user, pageSize: 100, pageToken: '' });
+async function extractionCount(client: GatewayServiceClient = mesh.client): Promise<number> {
+  const page = await call(client, client.listExtractions, { userId: '', pageSize: 100, pageToken: '' });
   return page.extractions.length;
+}
+
+/** A context-service client as the gateway calls it: its certificate and an identity token for the user. */
+function contextAs(user: string, port = mesh.context.port): ContextServiceClient {
+  return mesh.secrets.internalClient(ContextServiceClient, port, user);
 }
 
 beforeAll(async () => {
@@ -52,7 +57,7 @@ beforeAll(async () => {
     env: { REDIS_KEY_PREFIX: `clinote:test:${Date.now()}:` },
     onContextQuery: () => queries++,
   });
-  userId = await newUser('clinician');
+  userId = (await call(mesh.client, mesh.client.createUser, { email: 'clinician@test.local', displayName: 'clinician' })).user!.id;
   soapId = (await call(mesh.client, mesh.client.createSop, { userId, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!.id;
   aciId = (await call(mesh.client, mesh.client.createSop, { userId, name: 'ACI', sections: ACI_BENCH_SECTIONS })).sop!.id;
   await call(mesh.client, mesh.client.importEncounters, {
@@ -94,16 +99,16 @@ describe('extraction through the gateway', () => {
     ]);
     expect(x.overall?.rouge?.rouge1).toBeGreaterThan(20);
     expect(x.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(await extractionCount(userId)).toBe(1);
+    expect(await extractionCount()).toBe(1);
 
     const second = await call(mesh.client, mesh.client.extract, request);
     expect(second.replayed).toBe(true);
     expect(second.extraction!.id).toBe(x.id);
-    expect(await extractionCount(userId)).toBe(1);
+    expect(await extractionCount()).toBe(1);
 
     const reused = await refusal(call(mesh.client, mesh.client.extract, { ...request, transcript: valid[1]!.src }));
     expect(reused.code).toBe(status.ALREADY_EXISTS);
-    expect(await extractionCount(userId)).toBe(1);
+    expect(await extractionCount()).toBe(1);
 
     const fetched = await call(mesh.client, mesh.client.getExtraction, { userId, extractionId: x.id });
     expect(fetched.extraction!.results).toEqual(x.results);
@@ -172,8 +177,9 @@ describe('SOP versions', () => {
 
 describe('each service', () => {
   it('reports SERVING on grpc.health.v1', async () => {
-    for (const svc of [mesh.gateway, mesh.context, mesh.embedding, mesh.extraction]) {
-      expect(await healthStatus(svc.port)).toBe('SERVING');
+    expect(await healthStatus(mesh.gateway.port)).toBe('SERVING');
+    for (const svc of [mesh.context, mesh.embedding, mesh.extraction]) {
+      expect(await healthStatus(svc.port, '', mesh.secrets.channelCredentials())).toBe('SERVING');
     }
     expect(await healthStatus(mesh.gateway.port, 'clinote.gateway.v1.GatewayService')).toBe('SERVING');
   });
@@ -185,13 +191,24 @@ describe('each service', () => {
       [mesh.embedding.port, 'clinote.embedding.v1.EmbeddingService/EmbedBatch'],
       [mesh.extraction.port, 'clinote.extraction.v1.ExtractionService/Evaluate'],
     ];
+    const tls = mesh.secrets.pki.forService('gateway');
+    const internalTls = ['--cacert', tls.GRPC_TLS_CA, '--cert', tls.GRPC_TLS_CERT, '--key', tls.GRPC_TLS_KEY];
     for (const [port, method] of expected) {
-      const listed = await bufCurl(['--list-methods', `http://127.0.0.1:${port}`]);
+      const target = port === mesh.gateway.port ? [`http://127.0.0.1:${port}`] : [...internalTls, `https://127.0.0.1:${port}`];
+      const listed = await bufCurl(['--list-methods', ...target]);
       expect(listed).toContain(method);
       expect(listed).toContain('grpc.health.v1.Health/Check');
     }
+    const identity = await mesh.secrets.identityTokenFor(userId);
     const stats = JSON.parse(
-      await bufCurl(['-d', '{}', `http://127.0.0.1:${mesh.embedding.port}/clinote.embedding.v1.EmbeddingService/GetCacheStats`]),
+      await bufCurl([
+        ...internalTls,
+        '-H',
+        `x-clinote-identity: ${identity}`,
+        '-d',
+        '{}',
+        `https://127.0.0.1:${mesh.embedding.port}/clinote.embedding.v1.EmbeddingService/GetCacheStats`,
+      ]),
     ) as { totalEntries?: string };
     expect(Number(stats.totalEntries)).toBeGreaterThan(0);
   });
@@ -201,9 +218,9 @@ describe('bad input', () => {
   const base = () => ({ userId, transcript: valid[2]!.src, sopIds: [soapId], idempotencyKey: '', referenceNote: '' });
 
   it('refuses with a precise status and saves nothing', async () => {
-    const before = await extractionCount(userId);
+    const before = await extractionCount();
     const other = await newUser('other');
-    const foreignSop = (await call(mesh.client, mesh.client.createSop, { userId: other, name: 'Theirs', sections: SOAP_NOTE_SECTIONS })).sop!;
+    const foreignSop = (await call(other.client, other.client.createSop, { userId: '', name: 'Theirs', sections: SOAP_NOTE_SECTIONS })).sop!;
 
     const empty = await refusal(call(mesh.client, mesh.client.extract, { ...base(), transcript: '   ' }));
     expect(empty.code).toBe(status.INVALID_ARGUMENT);
@@ -218,8 +235,9 @@ describe('bad input', () => {
     );
     expect(unknown.code).toBe(status.NOT_FOUND);
 
+    // Another clinician's SOP is reported as absent, never as someone else's.
     const foreign = await refusal(call(mesh.client, mesh.client.extract, { ...base(), sopIds: [foreignSop.id] }));
-    expect(foreign.code).toBe(status.PERMISSION_DENIED);
+    expect(foreign.code).toBe(status.NOT_FOUND);
 
     const malformed = await refusal(call(mesh.client, mesh.client.extract, { ...base(), sopIds: ['not-a-uuid', soapId, soapId] }));
     expect(malformed.code).toBe(status.INVALID_ARGUMENT);
@@ -231,66 +249,64 @@ describe('bad input', () => {
     expect(noSections.violations.map((v) => v.field)).toEqual(['sections']);
     expect((await call(mesh.client, mesh.client.listSops, { userId, includeInactive: true })).sops.length).toBe(sopsBefore);
 
-    const noUser = await refusal(
-      call(mesh.client, mesh.client.extract, { ...base(), userId: '00000000-0000-4000-8000-000000000001' }),
-    );
-    expect(noUser.code).toBe(status.NOT_FOUND);
+    const notMe = await refusal(call(mesh.client, mesh.client.extract, { ...base(), userId: other.id }));
+    expect(notMe.code).toBe(status.PERMISSION_DENIED);
 
-    await call(mesh.client, mesh.client.deactivateSop, { userId: other, sopId: foreignSop.id });
+    await call(other.client, other.client.deactivateSop, { userId: other.id, sopId: foreignSop.id });
     const theirs = await refusal(
-      call(mesh.client, mesh.client.extract, { ...base(), userId: other, sopIds: [foreignSop.id] }),
+      call(other.client, other.client.extract, { ...base(), userId: '', sopIds: [foreignSop.id] }),
     );
     expect(theirs.code).toBe(status.FAILED_PRECONDITION);
 
-    expect(await extractionCount(userId)).toBe(before);
-    expect(await extractionCount(other)).toBe(0);
+    expect(await extractionCount()).toBe(before);
+    expect(await extractionCount(other.client)).toBe(0);
   });
 });
 
 describe('context gathering', () => {
   it('issues the same number of queries whatever the number of past encounters', async () => {
-    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
     const counts: number[] = [];
     for (const size of [2, 30]) {
       const user = await newUser(`pool-${size}`);
-      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
-      await call(mesh.client, mesh.client.importEncounters, {
-        userId: user,
+      const context = contextAs(user.id);
+      const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(user.client, user.client.importEncounters, {
+        userId: '',
         encounters: train.slice(0, size).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.9 })),
       });
       const before = queries;
       const gathered = await call(context, context.gatherContext, {
-        userId: user,
+        userId: '',
         sopIds: [sop.id],
         idempotencyKey: 'k',
         embeddingModel: mesh.embedding.deps.embedder.model,
       });
       counts.push(queries - before);
       expect(gathered.candidateCount).toBe(size);
+      context.close();
     }
-    context.close();
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts[1]).toBe(counts[0]);
   });
 
   it('keeps encounters embedded by another model out of the pool, without failing', async () => {
-    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    const user = await newUser('models');
+    const context = contextAs(user.id);
     try {
-      const user = await newUser('models');
-      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
-      await call(mesh.client, mesh.client.importEncounters, {
-        userId: user,
+      const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(user.client, user.client.importEncounters, {
+        userId: '',
         encounters: train.slice(0, 2).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.8 })),
       });
       const other = train[2]!;
       await call(context, context.importEncounters, {
-        userId: user,
+        userId: '',
         encounters: [{ transcript: other.src, note: other.tgt, externalId: other.file, qualityScore: 0.8, embedding: [0.6, 0.8, 0], embeddingModel: 'another-model' }],
       });
       const model = mesh.embedding.deps.embedder.model;
-      expect((await call(context, context.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(2);
-      const { extraction } = await call(mesh.client, mesh.client.extract, {
-        userId: user,
+      expect((await call(context, context.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(2);
+      const { extraction } = await call(user.client, user.client.extract, {
+        userId: '',
         transcript: valid[5]!.src,
         sopIds: [sop.id],
         idempotencyKey: '',
@@ -304,10 +320,10 @@ describe('context gathering', () => {
   });
 
   it('chooses no context, rather than failing, when the embedder changed dimension', async () => {
-    const context = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
+    const context = contextAs(userId);
     try {
       const selected = await call(context, context.selectContext, {
-        userId,
+        userId: '',
         transcript: valid[4]!.src,
         transcriptEmbedding: [0.6, 0.8, 0],
         sopIds: [soapId],
@@ -325,32 +341,39 @@ describe('context gathering', () => {
 
   it("sees encounters another replica saved since its pool was warmed", async () => {
     const replica = await startContext(
-      loadContextConfig({ DATABASE_URL: db.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'warn', DB_POOL_MIN: '0', DB_POOL_MAX: '4' }),
+      loadContextConfig({
+        DATABASE_URL: db.url,
+        GRPC_ADDRESS: '127.0.0.1:0',
+        LOG_LEVEL: 'warn',
+        DB_POOL_MIN: '0',
+        DB_POOL_MAX: '4',
+        ...mesh.secrets.envFor('context'),
+      }),
     );
-    const a = new ContextServiceClient(`127.0.0.1:${mesh.context.port}`, credentials.createInsecure());
-    const b = new ContextServiceClient(`127.0.0.1:${replica.port}`, credentials.createInsecure());
-    const embedding = new EmbeddingServiceClient(`127.0.0.1:${mesh.embedding.port}`, credentials.createInsecure());
+    const user = await newUser('replicas');
+    const a = contextAs(user.id);
+    const b = contextAs(user.id, replica.port);
+    const embedding = mesh.secrets.internalClient(EmbeddingServiceClient, mesh.embedding.port, user.id);
     try {
-      const user = await newUser('replicas');
-      const sop = (await call(mesh.client, mesh.client.createSop, { userId: user, name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
-      await call(mesh.client, mesh.client.importEncounters, {
-        userId: user,
+      const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      await call(user.client, user.client.importEncounters, {
+        userId: '',
         encounters: train.slice(0, 3).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.8 })),
       });
       const model = mesh.embedding.deps.embedder.model;
-      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
+      expect((await call(a, a.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
       // Nothing changed: the warm pool is reused, not reloaded.
       const loads = mesh.context.deps.candidatePools.stats().loads;
-      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
+      expect((await call(a, a.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount).toBe(3);
       expect(mesh.context.deps.candidatePools.stats().loads).toBe(loads);
 
       const extra = train[3]!;
       const embedded = await call(embedding, embedding.embedBatch, { texts: [extra.src] });
       await call(b, b.importEncounters, {
-        userId: user,
+        userId: '',
         encounters: [{ transcript: extra.src, note: extra.tgt, externalId: extra.file, qualityScore: 0.8, embedding: embedded.embeddings[0]!.values, embeddingModel: embedded.model }],
       });
-      expect((await call(a, a.gatherContext, { userId: user, sopIds: [sop.id], idempotencyKey: '', embeddingModel: embedded.model })).candidateCount).toBe(4);
+      expect((await call(a, a.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: '', embeddingModel: embedded.model })).candidateCount).toBe(4);
     } finally {
       a.close();
       b.close();

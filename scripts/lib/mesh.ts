@@ -11,7 +11,10 @@ import { startGateway } from '@clinote/gateway/server.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, InterceptingCall, type ChannelCredentials, type Client, type Interceptor } from '@grpc/grpc-js';
+import { IdentitySigner } from '@clinote/shared/auth/identity-token.js';
+import { IDENTITY_METADATA_KEY } from '@clinote/shared/auth/principal.js';
+import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevAuth, mintDevToken, type MintOptions } from '@clinote/shared/auth/dev-auth.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { bearerInterceptor } from '@clinote/shared/grpc-client.js';
@@ -37,6 +40,12 @@ export interface MeshSecrets {
   envFor(service: 'gateway' | 'context' | 'embedding' | 'extraction'): NodeJS.ProcessEnv;
   /** A valid bearer token for a subject (options for tests of invalid ones). */
   tokenFor(subject: string, options?: Omit<MintOptions, 'subject'>): Promise<string>;
+  /** An identity token as the gateway would sign it for an internal call acting for userId. */
+  identityTokenFor(userId: string, admin?: boolean): Promise<string>;
+  /** Channel credentials presenting the named certificate (plaintext when mTLS is off). */
+  channelCredentials(certificate?: string): ChannelCredentials;
+  /** A client of an internal service as the gateway would call it: its certificate and an identity token for userId. */
+  internalClient<C extends Client>(Ctor: new (address: string, creds: ChannelCredentials, options?: object) => C, port: number, userId: string): C;
 }
 
 export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> {
@@ -52,11 +61,32 @@ export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> 
     INTERNAL_IDENTITY_KEY_FILE: auth.internalPrivateFile,
     INTERNAL_IDENTITY_JWKS_FILE: auth.internalJwksFile,
   };
+  const signer = await IdentitySigner.fromFile(auth.internalPrivateFile);
+  const channelCredentials = (certificate = 'gateway') =>
+    mutualTls ? grpcCredentials(pki.forService(certificate)).client : credentials.createInsecure();
   return {
     dir,
     pki,
     envFor: (service) => ({ ...authEnv, ...(mutualTls ? pki.forService(service) : {}) }),
     tokenFor: (subject, options = {}) => mintDevToken(auth.accessPrivateFile, { ...options, subject }),
+    identityTokenFor: (userId, admin = false) => signer.tokenFor({ userId, admin }),
+    channelCredentials,
+    internalClient(Ctor, port, userId) {
+      const identity = () => signer.tokenFor({ userId, admin: false });
+      const interceptor: Interceptor = (options, nextCall) =>
+        new InterceptingCall(nextCall(options), {
+          start(metadata, listener, next) {
+            identity().then(
+              (token) => {
+                metadata.set(IDENTITY_METADATA_KEY, token);
+                next(metadata, listener);
+              },
+              () => next(metadata, listener),
+            );
+          },
+        });
+      return new Ctor(`127.0.0.1:${port}`, channelCredentials(), { interceptors: [interceptor] });
+    },
   };
 }
 

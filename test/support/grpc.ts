@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, makeGenericClientConstructor, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type ChannelCredentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { clientCaller, type UnaryMethod } from '@clinote/shared/grpc-client.js';
 import { PeerStatusError, decodeFieldViolations } from '@clinote/shared/grpc-status.js';
@@ -36,11 +36,11 @@ interface HealthClient {
 }
 const HealthClientCtor = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
   address: string,
-  creds: ReturnType<typeof credentials.createInsecure>,
+  creds: ChannelCredentials,
 ) => HealthClient;
 
-export function healthStatus(port: number, service = ''): Promise<string> {
-  const client = new HealthClientCtor(`127.0.0.1:${port}`, credentials.createInsecure());
+export function healthStatus(port: number, service = '', creds: ChannelCredentials = credentials.createInsecure()): Promise<string> {
+  const client = new HealthClientCtor(`127.0.0.1:${port}`, creds);
   return new Promise((resolve, reject) =>
     client.check({ service }, (err, res) => {
       client.close();

@@ -9,7 +9,8 @@ export interface ExtractLimits {
 
 /** Rejects a bad Extract request before anything is read or saved, listing every violation. */
 export function validateExtractRequest(req: ExtractRequest, limits: ExtractLimits): void {
-  const violations: FieldViolation[] = uuidViolations({ user_id: req.userId });
+  // user_id may be empty (the caller); whose it is, is checked against the token in phase 1.
+  const violations: FieldViolation[] = req.userId === '' ? [] : uuidViolations({ user_id: req.userId });
   if (!req.transcript.trim()) violations.push({ field: 'transcript', description: 'must not be empty' });
   else if (req.transcript.length > limits.maxTranscriptChars) {
     violations.push({ field: 'transcript', description: `must be at most ${limits.maxTranscriptChars} characters` });
