@@ -2,6 +2,7 @@
 // NOT_SERVING, in-flight calls drain, the ORM closes, and the process exits 0.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
+import { createMeshSecrets } from '../scripts/lib/mesh.js';
 import { spawnService, stopService } from '../scripts/lib/processes.js';
 import { ADMIN_DATABASE_URL } from './support/env.js';
 import { ROOT, healthStatus } from './support/grpc.js';
@@ -17,8 +18,9 @@ afterAll(async () => {
 });
 
 it('exits 0 on SIGTERM after serving', async () => {
-  const service = await spawnService(ROOT, 'extraction', { DATABASE_URL: db.url, DB_POOL_MIN: '0', LOG_LEVEL: 'warn' });
-  expect(await healthStatus(service.port)).toBe('SERVING');
+  const secrets = await createMeshSecrets();
+  const service = await spawnService(ROOT, 'extraction', { DATABASE_URL: db.url, DB_POOL_MIN: '0', LOG_LEVEL: 'warn', ...secrets.envFor('extraction') });
+  expect(await healthStatus(service.port, '', secrets.channelCredentials())).toBe('SERVING');
   expect(await stopService(service)).toBe(0);
-  await expect(healthStatus(service.port)).rejects.toThrow();
+  await expect(healthStatus(service.port, '', secrets.channelCredentials())).rejects.toThrow();
 });

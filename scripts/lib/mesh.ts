@@ -8,7 +8,7 @@ import { loadConfig as loadExtractionConfig } from '@clinote/extraction/config.j
 import { startExtraction } from '@clinote/extraction/server.js';
 import { loadConfig as loadGatewayConfig } from '@clinote/gateway/config.js';
 import { startGateway } from '@clinote/gateway/server.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentials, InterceptingCall, type ChannelCredentials, type Client, type Interceptor } from '@grpc/grpc-js';
@@ -30,6 +30,8 @@ export interface MeshOptions {
   onContextQuery?: () => void;
   /** Internal mTLS with a throwaway CA (default true). */
   mutualTls?: boolean;
+  /** One-way TLS on the gateway's public listener, with the throwaway CA's `gateway` certificate. */
+  publicTls?: boolean;
 }
 
 /** Keys and certificates of one mesh: a stand-in identity provider, the identity-token key, a CA. */
@@ -120,6 +122,7 @@ export async function startMesh(options: MeshOptions) {
       loadGatewayConfig({
         ...env,
         ...secrets.envFor('gateway'),
+        ...(options.publicTls ? publicTlsEnv(secrets) : {}),
         CONTEXT_ADDR: `127.0.0.1:${context.port}`,
         EMBEDDING_ADDR: `127.0.0.1:${embedding.port}`,
         EXTRACTION_ADDR: `127.0.0.1:${extraction.port}`,
@@ -133,7 +136,8 @@ export async function startMesh(options: MeshOptions) {
   /** A gateway client whose every call carries a valid token for this subject. */
   const clientAs = async (subject: string): Promise<GatewayServiceClient> => {
     const token = await secrets.tokenFor(subject);
-    const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, credentials.createInsecure(), {
+    const channel = options.publicTls ? credentials.createSsl(readFileSync(secrets.pki.caFile)) : credentials.createInsecure();
+    const client = new GatewayServiceClient(`127.0.0.1:${gateway.port}`, channel, {
       interceptors: [bearerInterceptor(token)],
     });
     clients.push(client);
@@ -156,4 +160,9 @@ export async function startMesh(options: MeshOptions) {
       rmSync(secrets.dir, { recursive: true, force: true });
     },
   };
+}
+
+function publicTlsEnv(secrets: MeshSecrets): NodeJS.ProcessEnv {
+  const tls = secrets.pki.forService('gateway');
+  return { PUBLIC_TLS_CERT: tls.GRPC_TLS_CERT, PUBLIC_TLS_KEY: tls.GRPC_TLS_KEY };
 }

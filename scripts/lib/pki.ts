@@ -1,6 +1,8 @@
 // A throwaway private CA and one certificate per service, for `pnpm serve`, `pnpm start` and the
 // tests: ECDSA P-256, short-lived, each certificate naming its service (CN and SAN DNS) so servers
 // can check which service is calling.
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill first.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
