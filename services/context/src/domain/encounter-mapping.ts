@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ContextChoice, PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { Encounter } from '@clinote/shared/gen/clinote/context/v1/context.js';
@@ -52,14 +53,22 @@ interface PageCursor {
   id: string;
 }
 
-export function encodePageToken(cursor: PageCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
+/** A page token names its owner (by a hash, not the id): another clinician's token is refused, not reinterpreted. */
+function ownerTag(ownerId: string): string {
+  return createHash('sha256').update(`clinote-page:${ownerId}`).digest('base64url').slice(0, 16);
 }
 
-export function decodePageToken(token: string): PageCursor | undefined {
+export function encodePageToken(cursor: PageCursor, ownerId: string): string {
+  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}|${ownerTag(ownerId)}`).toString('base64url');
+}
+
+export function decodePageToken(token: string, ownerId: string): PageCursor | undefined {
   if (!token) return undefined;
-  const [iso, id] = Buffer.from(token, 'base64url').toString('utf8').split('|');
+  if (token.length > 200) throw ValidationError.field('page_token', 'malformed page token');
+  const [iso, id, owner] = Buffer.from(token, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw ValidationError.field('page_token', 'malformed page token');
+  if (!id || Number.isNaN(createdAt.getTime()) || owner !== ownerTag(ownerId)) {
+    throw ValidationError.field('page_token', 'not a page token of this caller');
+  }
   return { createdAt, id };
 }

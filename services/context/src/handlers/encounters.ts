@@ -32,7 +32,7 @@ export async function listEncounters(
 ): Promise<ListEncountersResponse> {
   if (req.pageSize < 0 || req.pageSize > MAX_PAGE) throw ValidationError.field('page_size', `must be within [0, ${MAX_PAGE}]`);
   const pageSize = req.pageSize || 20;
-  const cursor = decodePageToken(req.pageToken);
+  const cursor = decodePageToken(req.pageToken, ctx.principal.userId);
   const where: Record<string, unknown> = { userId: ctx.principal.userId };
   if (req.extractionsOnly) where.source = 'extracted';
   if (cursor) {
@@ -46,6 +46,6 @@ export async function listEncounters(
   const last = page.at(-1);
   return {
     encounters: page.map(encounterFromEntity),
-    nextPageToken: rows.length > pageSize && last ? encodePageToken(last) : '',
+    nextPageToken: rows.length > pageSize && last ? encodePageToken(last, ctx.principal.userId) : '',
   };
 }
