@@ -21,10 +21,16 @@ export abstract class DomainError extends Error {
     | 'cancelled';
 }
 
+/** At most this many field violations are sent (and a count of the rest), so the status trailer always fits. */
+export const MAX_REPORTED_VIOLATIONS = 100;
+
 export class ValidationError extends DomainError {
   readonly kind = 'invalid_argument' as const;
   constructor(readonly violations: FieldViolation[], message = 'invalid request') {
-    super(`${message}: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`);
+    // The message repeats the first few; the BadRequest detail carries up to MAX_REPORTED_VIOLATIONS.
+    const shown = violations.slice(0, 10).map((v) => `${v.field}: ${v.description}`);
+    if (violations.length > shown.length) shown.push(`and ${violations.length - shown.length} more`);
+    super(`${message}: ${shown.join('; ')}`);
   }
   static field(field: string, description: string): ValidationError {
     return new ValidationError([{ field, description }]);

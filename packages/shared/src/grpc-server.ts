@@ -20,6 +20,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { PeerCertificate } from 'node:tls';
 import type { Principal } from './auth/principal.js';
 import { loggableError } from './error-log.js';
+import { MalformedRequest, tolerantDefinition } from './malformed-request.js';
+import { checkRequestBounds } from './request-bounds.js';
 import { DeadlineExceededError, CancelledError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
 import type { Logger } from './logger.js';
@@ -134,6 +136,11 @@ export function unary<Req, Res>(
         const started = performance.now();
         const serverCall = call as ServerUnaryCall<unknown, unknown>;
         Promise.resolve()
+          .then(() => {
+            if (call.request instanceof MalformedRequest) throw call.request.error();
+            // Every text and repeated field within its bound, before anything parses it.
+            checkRequestBounds(call.request);
+          })
           .then(() => options.authenticate({ method, metadata: call.metadata, authContext: serverCall.getAuthContext() }))
           .then((principal) => {
             const ctx: CallContext = { deadline, signal: bound.signal, logger, principal };
@@ -201,7 +208,7 @@ export async function startGrpcServer(
   credentials: ServerCredentials = ServerCredentials.createInsecure(),
 ): Promise<RunningServer> {
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-  for (const binding of options.bindings) server.addService(binding.definition, binding.implementation);
+  for (const binding of options.bindings) server.addService(tolerantDefinition(binding.definition), binding.implementation);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   for (const binding of options.bindings) health.setStatus(binding.name, 'NOT_SERVING');

@@ -6,7 +6,7 @@ import {
   NotFoundError as OrmNotFoundError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { DomainError, type FieldViolation } from './errors.js';
+import { DomainError, MAX_REPORTED_VIOLATIONS, type FieldViolation } from './errors.js';
 
 const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
 const DETAILS_KEY = 'grpc-status-details-bin';
@@ -96,7 +96,9 @@ function isConnectionRefused(err: unknown): boolean {
 }
 
 /** google.rpc.Status{code, message, details: [Any{BadRequest}]} in protobuf wire format. */
-export function encodeBadRequestStatus(message: string, violations: FieldViolation[]): Buffer {
+export function encodeBadRequestStatus(message: string, all: FieldViolation[]): Buffer {
+  const violations = all.slice(0, MAX_REPORTED_VIOLATIONS);
+  if (all.length > violations.length) violations.push({ field: '', description: `and ${all.length - violations.length} more violations` });
   const badRequest = new BinaryWriter();
   for (const v of violations) {
     badRequest.uint32(10).fork().uint32(10).string(v.field).uint32(18).string(v.description).join();

@@ -1,0 +1,65 @@
+// Requests an attacker or a broken client sends: undecodable bytes and requests with thousands of
+// violations get INVALID_ARGUMENT, precisely and with a trailer that fits, never INTERNAL.
+import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayServiceClient, GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
+import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
+import { ADMIN_DATABASE_URL } from './support/env.js';
+import { call, refusal } from './support/grpc.js';
+
+let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+let mesh: Mesh;
+let token: string;
+
+beforeAll(async () => {
+  db = await createScratchDatabase(ADMIN_DATABASE_URL, 'clinote_test_hostile');
+  mesh = await startMesh({ databaseUrl: db.url, redisUrl: '' });
+  token = await mesh.secrets.tokenFor('clinician');
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+  await db?.drop();
+});
+
+function rawCall(method: string, body: Buffer): Promise<ServiceError | null> {
+  const client = new (GatewayServiceClient as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => Client)(
+    `127.0.0.1:${mesh.gateway.port}`,
+    credentials.createInsecure(),
+  );
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(`/clinote.gateway.v1.GatewayService/${method}`, (x: Buffer) => x, (x: Buffer) => x, body, metadata, { deadline: new Date(Date.now() + 5_000) }, (err: ServiceError | null) => {
+      client.close();
+      resolve(err);
+    });
+  });
+}
+
+describe('an undecodable request', () => {
+  it('answers INVALID_ARGUMENT naming the message type, on every public method', async () => {
+    // An unterminated varint, a truncated length-delimited field, and a wire type that does not exist.
+    const garbage = [Buffer.from([0x08, 0xff, 0xff]), Buffer.from([0x12, 0x40, 0x61]), Buffer.from([0x0f, 0x00])];
+    for (const path of Object.values(GatewayServiceService).map((m) => m.path)) {
+      const method = path.split('/').pop()!;
+      for (const body of garbage) {
+        const err = await rawCall(method, body);
+        expect({ method, code: err && status[err.code] }).toEqual({ method, code: 'INVALID_ARGUMENT' });
+        expect(err!.details).toBe(`request is not a valid clinote.gateway.v1.${method}Request`);
+      }
+    }
+  });
+});
+
+describe('a request with thousands of violations', () => {
+  it('reports at most 100 of them and a count of the rest, in a trailer the client receives', async () => {
+    const encounters = Array.from({ length: 600 }, () => ({ transcript: '', note: '', externalId: '', qualityScore: undefined }));
+    const refused = await refusal(call(mesh.client, mesh.client.importEncounters, { userId: '', encounters }));
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.violations).toHaveLength(101);
+    expect(refused.violations.at(-1)!.description).toBe('and 1101 more violations');
+  });
+});
+
