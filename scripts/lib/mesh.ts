@@ -8,7 +8,8 @@ import { loadConfig as loadExtractionConfig } from '@clinote/extraction/config.j
 import { startExtraction } from '@clinote/extraction/server.js';
 import { loadConfig as loadGatewayConfig } from '@clinote/gateway/config.js';
 import { startGateway } from '@clinote/gateway/server.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentials, InterceptingCall, type ChannelCredentials, type Client, type Interceptor } from '@grpc/grpc-js';
@@ -64,12 +65,19 @@ export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> 
     INTERNAL_IDENTITY_JWKS_FILE: auth.internalJwksFile,
   };
   const signer = await IdentitySigner.fromFile(auth.internalPrivateFile);
+  // The embedding cache's key secret: generated per mesh, as a file, the way a deployment mounts it.
+  const cacheKeySecretFile = path.join(dir, 'embedding-cache-key.secret');
+  writeFileSync(cacheKeySecretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
   const channelCredentials = (certificate = 'gateway') =>
     mutualTls ? grpcCredentials(pki.forService(certificate)).client : credentials.createInsecure();
   return {
     dir,
     pki,
-    envFor: (service) => ({ ...authEnv, ...(mutualTls ? pki.forService(service) : {}) }),
+    envFor: (service) => ({
+      ...authEnv,
+      ...(mutualTls ? pki.forService(service) : {}),
+      ...(service === 'embedding' ? { EMBEDDING_CACHE_KEY_SECRET: cacheKeySecretFile } : {}),
+    }),
     tokenFor: (subject, options = {}) => mintDevToken(auth.accessPrivateFile, { ...options, subject }),
     identityTokenFor: (userId, admin = false) => signer.tokenFor({ userId, admin }),
     channelCredentials,

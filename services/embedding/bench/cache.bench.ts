@@ -1,7 +1,7 @@
 // Embedding cache figures (issue 4): LRU and Redis hit latency inside the service, offline embedder
 // throughput, and the hit rate when the shared ACI-Bench and MTS-Dialog texts are replayed twice.
 // Run: npx tsx services/embedding/bench/cache.bench.ts  (Redis at REDIS_URL or 127.0.0.1:6379 is optional)
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -32,9 +32,14 @@ function sharedTexts(): { aci: string[]; mts: string[] } {
   };
 }
 
+// One clinician replays the texts (entries are per user); one key secret for the "replicas".
+const USER = randomUUID();
+const KEY_SECRET = randomBytes(32);
+
 function newCache(embedder: OfflineEmbedder, overrides: Partial<EmbeddingCacheOptions> = {}): EmbeddingCache {
   return new EmbeddingCache({
     embedder,
+    keySecret: KEY_SECRET,
     redis: null,
     store: null,
     lruMaxBytes: 64 * 1024 * 1024,
@@ -77,13 +82,13 @@ export async function runCacheBench(): Promise<void> {
 
   // LRU hit latency: every text is cached, each call is one embedMany([text]) as a handler makes it.
   const lruCache = newCache(embedder);
-  await lruCache.embedMany(all, {});
-  await timeEach(all, 2, (t) => lruCache.embedMany([t], {})); // warm-up
-  const lru = summary(await timeEach(all, 10, (t) => lruCache.embedMany([t], {})));
+  await lruCache.embedMany(USER, all, {});
+  await timeEach(all, 2, (t) => lruCache.embedMany(USER, [t], {})); // warm-up
+  const lru = summary(await timeEach(all, 10, (t) => lruCache.embedMany(USER, [t], {})));
   console.log(
     `LRU hit: p50 ${fmt(lru.p50)} (goal ≤ 0.15 ms: ${(lru.p50 / 0.15).toFixed(2)}×), p99 ${fmt(lru.p99)} (goal ≤ 0.5 ms: ${(lru.p99 / 0.5).toFixed(2)}×), mean ${fmt(lru.mean)}`,
   );
-  const aciOnly = summary(await timeEach(aci, 20, (t) => lruCache.embedMany([t], {})));
+  const aciOnly = summary(await timeEach(aci, 20, (t) => lruCache.embedMany(USER, [t], {})));
   console.log(`LRU hit, ACI transcripts only (~6.4k chars): p50 ${fmt(aciOnly.p50)}, p99 ${fmt(aciOnly.p99)}`);
 
   // Redis-tier hit latency: an LRU too small to hold anything forces every lookup to Redis.
@@ -94,11 +99,11 @@ export async function runCacheBench(): Promise<void> {
     await Promise.race([redis.connect(), once(redis, 'end')]);
     if (redis.status === 'ready') {
       const writer = newCache(embedder, { redis, redisKeyPrefix: prefix });
-      await writer.embedMany(all, {});
+      await writer.embedMany(USER, all, {});
       await writer.flush();
       for (const waitMs of [2, 0]) {
         const reader = newCache(embedder, { redis, redisKeyPrefix: prefix, lruMaxBytes: 1, batchMaxWaitMs: waitMs });
-        const samples = summary(await timeEach(all, 2, (t) => reader.embedMany([t], {})));
+        const samples = summary(await timeEach(all, 2, (t) => reader.embedMany(USER, [t], {})));
         const s = reader.stats();
         console.log(
           `Redis hit (batch window ${waitMs} ms): p50 ${fmt(samples.p50)}, p99 ${fmt(samples.p99)}; ${s.hitsRedis} Redis hits, ${s.misses} misses, ${s.redisErrors} Redis errors`,
@@ -119,7 +124,7 @@ export async function runCacheBench(): Promise<void> {
   const replay = newCache(embedder);
   const uniqueTexts = new Set(all).size;
   for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < all.length; i += 16) await replay.embedMany(all.slice(i, i + 16), {});
+    for (let i = 0; i < all.length; i += 16) await replay.embedMany(USER, all.slice(i, i + 16), {});
   }
   const s = replay.stats();
   const ideal = 1 - uniqueTexts / (2 * all.length);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { DEFAULT_DEV_AUTH_DIR } from '@clinote/shared/auth/dev-auth.js';
 
 const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend({
   /** Empty: Redis is not used and the in-process and persistent tiers serve alone. */
@@ -18,6 +19,25 @@ const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend(
   OPENAI_BASE_URL: optionalEnv(z.string().url()),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDING_DIMENSIONS: optionalEnv(z.coerce.number().int().positive()),
+  /**
+   * Cache keys are HMACs under this secret (a file holding it, or the value; at least 32 bytes), the
+   * same for every replica. Required: the service refuses to start without it.
+   */
+  EMBEDDING_CACHE_KEY_SECRET: optionalEnv(z.string()),
+  /** `true`: without EMBEDDING_CACHE_KEY_SECRET, a generated local development secret under AUTH_DEV_DIR (said loudly). */
+  EMBEDDING_CACHE_KEY_DEV_SECRET: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  AUTH_DEV_DIR: z.string().default(DEFAULT_DEV_AUTH_DIR),
+}).superRefine((env, issues) => {
+  if (!env.EMBEDDING_CACHE_KEY_SECRET && !env.EMBEDDING_CACHE_KEY_DEV_SECRET) {
+    issues.addIssue({
+      code: 'custom',
+      path: ['EMBEDDING_CACHE_KEY_SECRET'],
+      message: 'required: a file holding the cache key secret, or the secret (EMBEDDING_CACHE_KEY_DEV_SECRET=true for local development only)',
+    });
+  }
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {

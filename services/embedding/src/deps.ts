@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
+import { loadCacheKeySecret } from './cache-key-secret.js';
 import type { EmbeddingConfig } from './config.js';
 import type { Embedder } from './domain/embedder.js';
 import { EMBEDDING_CACHE_REDIS_OPTIONS, EmbeddingCache } from './domain/embedding-cache.js';
@@ -32,6 +33,8 @@ export function createEmbedder(config: EmbeddingConfig): Embedder {
 
 export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps> {
   const logger = createLogger('embedding', config.LOG_LEVEL, config.LOG_FILE);
+  // Before anything is opened: a service without its key secret does not start.
+  const keySecret = loadCacheKeySecret(config, logger);
   const orm = await createOrm({
     schema: 'embedding',
     database: config.database,
@@ -48,6 +51,7 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
   const embedder = createEmbedder(config);
   const cache = new EmbeddingCache({
     embedder,
+    keySecret,
     redis,
     store: new MikroOrmEmbeddingStore(orm.em.fork()),
     lruMaxBytes: config.LRU_MAX_BYTES,

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, normalizeForCache } from './cache-key.js';
+import { randomBytes } from 'node:crypto';
+import { cacheKey, normalizeForCache, userIndexTag } from './cache-key.js';
 
-const key = (text: string): string => cacheKey('model-a', '1', text);
+const SECRET = randomBytes(32);
+const USER_A = '0b6f3c1e-6d2a-4f7e-9c41-2a1d5e8b7f10';
+const USER_B = '7d9e2b4a-1c3f-4e5d-8a6b-9f0e1d2c3b4a';
+const key = (text: string, userId = USER_A): string => cacheKey(SECRET, { userId, model: 'model-a', version: '1', text });
 
 // Each pair differs in a way that changes the clinical meaning: the two must never share an embedding.
 const NEAR_MISSES: [string, string][] = [
@@ -52,17 +56,35 @@ describe('normalizeForCache / cacheKey', () => {
     expect(key(a)).toBe(key(b));
   });
 
-  it('is a sha256 digest that holds no patient text', () => {
+  it('is an HMAC-SHA256 that holds no patient text and no user id', () => {
     const k = key('Martha has congestive heart failure');
     expect(k).toMatch(/^[0-9a-f]{64}$/);
     expect(k.toLowerCase()).not.toContain('martha');
+    expect(k).not.toContain(USER_A);
+  });
+
+  it('is per user: the same text of two users has two keys', () => {
+    expect(key('chest pain', USER_A)).not.toBe(key('chest pain', USER_B));
+    expect(key('chest pain', USER_A)).toBe(key('Chest pain.', USER_A));
+  });
+
+  it('depends on the secret: without it a guessed text cannot be confirmed', () => {
+    const parts = { userId: USER_A, model: 'model-a', version: '1', text: 'chest pain' };
+    expect(cacheKey(SECRET, parts)).not.toBe(cacheKey(randomBytes(32), parts));
   });
 
   it('separates models and model versions', () => {
-    const text = 'chest pain';
-    expect(cacheKey('model-a', '1', text)).not.toBe(cacheKey('model-b', '1', text));
-    expect(cacheKey('model-a', '1', text)).not.toBe(cacheKey('model-a', '2', text));
+    const k = (model: string, version: string) => cacheKey(SECRET, { userId: USER_A, model, version, text: 'chest pain' });
+    expect(k('model-a', '1')).not.toBe(k('model-b', '1'));
+    expect(k('model-a', '1')).not.toBe(k('model-a', '2'));
     // The separator keeps ("ab", "c") apart from ("a", "bc").
-    expect(cacheKey('ab', 'c', text)).not.toBe(cacheKey('a', 'bc', text));
+    expect(k('ab', 'c')).not.toBe(k('a', 'bc'));
+  });
+
+  it('names a user index that is neither a cache key nor the user id', () => {
+    const tag = userIndexTag(SECRET, USER_A);
+    expect(tag).toMatch(/^[0-9a-f]{64}$/);
+    expect(tag).not.toBe(userIndexTag(SECRET, USER_B));
+    expect(tag).not.toContain(USER_A);
   });
 });

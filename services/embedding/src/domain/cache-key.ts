@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 // Speaker labels in their many spellings ("[doctor]", "Doctor:", "DOCTOR :") at the start of a turn.
 const ROLES = 'doctor|patient|nurse|clinician|provider|physician|guest_family|guest_clinician|patient_guest';
@@ -60,16 +60,41 @@ function dropTerminal(tokens: string[]): void {
   while (tokens.length > 0 && TERMINAL.has(tokens[tokens.length - 1]!)) tokens.pop();
 }
 
+/** What a cache key is computed over: whose entry, which vector space, which text. */
+export interface CacheKeyParts {
+  /** The clinician the entry belongs to: another clinician's same text is another entry. */
+  userId: string;
+  model: string;
+  version: string;
+  text: string;
+}
+
+/** Secrets shorter than this are refused: the key must not be guessable from the texts it covers. */
+export const MIN_CACHE_KEY_SECRET_BYTES = 32;
+
 /**
- * Cache key of an embedding: SHA-256 over model, model version and the normalised text. The text
- * itself never appears in the key, only its digest.
+ * Cache key of an embedding: HMAC-SHA256, under a configured secret, over the user id, model, model
+ * version and the normalised text. Per user, so one clinician cannot learn from a hit whether
+ * another embedded a text, and a user's entries can be found and erased; keyed, so whoever reads
+ * the cache (Redis, the table) cannot confirm a guessed text by hashing it. The text never appears
+ * in the key.
  */
-export function cacheKey(model: string, version: string, text: string): string {
-  return createHash('sha256')
-    .update(model)
+export function cacheKey(secret: Buffer, parts: CacheKeyParts): string {
+  return createHmac('sha256', secret)
+    .update(parts.userId)
     .update('\u0000')
-    .update(version)
+    .update(parts.model)
     .update('\u0000')
-    .update(normalizeForCache(text))
+    .update(parts.version)
+    .update('\u0000')
+    .update(normalizeForCache(parts.text))
     .digest('hex');
+}
+
+/**
+ * Names a user's index of cache keys (in Redis) without the user id: HMAC over a label and the id, so
+ * it never equals a cache key, and Redis holds no user ids.
+ */
+export function userIndexTag(secret: Buffer, userId: string): string {
+  return createHmac('sha256', secret).update('user-index\u0000').update(userId).digest('hex');
 }

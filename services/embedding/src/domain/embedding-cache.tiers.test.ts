@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ import { cacheKey } from './cache-key.js';
 
 const PREFIX = `clinote:test:embedding:${randomUUID()}:`;
 const TTL_SECONDS = 120;
+// Every replica of one deployment shares the key secret.
+const SECRET = randomBytes(32);
+const USER = randomUUID();
 
 function redisClient(port = 6379): Redis {
   const redis = new Redis({ host: '127.0.0.1', port, ...EMBEDDING_CACHE_REDIS_OPTIONS });
@@ -43,6 +46,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     const embedder = new CountingEmbedder();
     const cache = new EmbeddingCache({
       embedder,
+      keySecret: SECRET,
       redis: null,
       store: null,
       lruMaxBytes: 1024 * 1024,
@@ -79,10 +83,10 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     const redis = trackedRedis();
     await ready(redis);
     const a = newCache({ redis });
-    const [computed] = await a.cache.embedMany(['[patient] my left ankle is swollen'], {});
+    const [computed] = await a.cache.embedMany(USER, ['[patient] my left ankle is swollen'], {});
     await a.cache.flush();
 
-    const key = `${PREFIX}${cacheKey(a.embedder.model, a.embedder.version, '[patient] my left ankle is swollen')}`;
+    const key = `${PREFIX}${cacheKey(SECRET, { userId: USER, model: a.embedder.model, version: a.embedder.version, text: '[patient] my left ankle is swollen' })}`;
     const stored = await admin.getBuffer(key);
     expect(stored?.byteLength).toBe(a.embedder.dimensions * 4);
     const ttl = await admin.ttl(key);
@@ -90,7 +94,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
 
     const b = newCache({ redis });
-    const [shared] = await b.cache.embedMany(['[patient] my left ankle is swollen'], {});
+    const [shared] = await b.cache.embedMany(USER, ['[patient] my left ankle is swollen'], {});
     expect(shared!.source).toBe('redis');
     expect(Array.from(shared!.vector)).toEqual(Array.from(computed!.vector));
     expect(b.embedder.calls).toHaveLength(0);
@@ -102,7 +106,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     const redis = trackedRedis();
     await ready(redis);
     const before = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
-    const computed = await before.cache.embedMany(texts, {});
+    const computed = await before.cache.embedMany(USER, texts, {});
     await before.cache.flush();
 
     // Restart: Redis loses everything, the service comes back with a new ORM and an empty LRU.
@@ -115,7 +119,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     });
     orms.push(orm);
     const after = newCache({ redis, store: new MikroOrmEmbeddingStore(orm.em) });
-    const restored = await after.cache.embedMany(texts, {});
+    const restored = await after.cache.embedMany(USER, texts, {});
     expect(restored.map((r) => r.source)).toEqual(['persistent', 'persistent', 'persistent']);
     expect(restored.map((r) => Array.from(r.vector))).toEqual(computed.map((r) => Array.from(r.vector)));
     expect(after.embedder.calls).toHaveLength(0);
@@ -123,12 +127,12 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     // The persistent hit refilled Redis for the other replicas.
     await after.cache.flush();
     const replica = newCache({ redis });
-    expect((await replica.cache.embedMany([texts[1]!], {}))[0]!.source).toBe('redis');
+    expect((await replica.cache.embedMany(USER, [texts[1]!], {}))[0]!.source).toBe('redis');
 
     // A third start warms its LRU from the hot set before any request.
     const warmed = newCache({ redis: null, store: new MikroOrmEmbeddingStore(orm.em) });
     expect(await warmed.cache.warm(100)).toBe(3);
-    const hits = await warmed.cache.embedMany(texts, {});
+    const hits = await warmed.cache.embedMany(USER, texts, {});
     expect(hits.map((r) => r.source)).toEqual(['lru', 'lru', 'lru']);
     expect(warmed.cache.stats()).toMatchObject({ totalEntries: 3, lruEntries: 3, hitsLru: 3 });
   });
@@ -138,12 +142,12 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     await ready(redis);
     const { cache, embedder } = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em), batchMaxWaitMs: 20 });
     const texts = Array.from({ length: 40 }, (_, i) => `batched visit ${i}: wheezing at night`);
-    const results = await Promise.all(texts.map((t) => cache.embedMany([t], {})));
+    const results = await Promise.all(texts.map((t) => cache.embedMany(USER, [t], {})));
     expect(results.every(([r]) => r!.source === 'provider')).toBe(true);
     expect(embedder.calls).toEqual([texts]);
     await cache.flush();
     const again = newCache({ redis });
-    const shared = await Promise.all(texts.map((t) => again.cache.embedMany([t], {})));
+    const shared = await Promise.all(texts.map((t) => again.cache.embedMany(USER, [t], {})));
     expect(shared.every(([r]) => r!.source === 'redis')).toBe(true);
   });
 
@@ -151,7 +155,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
     const redis = trackedRedis(1); // nothing listens on port 1
     const { cache, embedder } = newCache({ redis });
     const started = performance.now();
-    const [result] = await cache.embedMany(['productive cough for two weeks'], {});
+    const [result] = await cache.embedMany(USER, ['productive cough for two weeks'], {});
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(result!.source).toBe('provider');
     expect(embedder.texts).toBe(1);
@@ -168,7 +172,7 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
 
     relay.stall();
     const started = performance.now();
-    const [slow] = await cache.embedMany(['chest tightness on exertion'], {});
+    const [slow] = await cache.embedMany(USER, ['chest tightness on exertion'], {});
     const elapsed = performance.now() - started;
     expect(slow!.source).toBe('provider');
     expect(elapsed).toBeGreaterThanOrEqual(45);
@@ -179,17 +183,98 @@ describe('EmbeddingCache tiers against real Redis and Postgres', () => {
 
     // Down: connection refused.
     await relay.stop();
-    const [down] = await cache.embedMany(['burning on urination'], {});
+    const [down] = await cache.embedMany(USER, ['burning on urination'], {});
     expect(down!.source).toBe('provider');
 
     // Back: the client reconnects by itself and the cache writes and reads Redis again.
     await relay.start();
     await ready(redis);
-    await cache.embedMany(['itchy rash on both forearms'], {});
+    await cache.embedMany(USER, ['itchy rash on both forearms'], {});
     await cache.flush();
     const other = newCache({ redis });
-    expect((await other.cache.embedMany(['itchy rash on both forearms'], {}))[0]!.source).toBe('redis');
+    expect((await other.cache.embedMany(USER, ['itchy rash on both forearms'], {}))[0]!.source).toBe('redis');
     expect(embedder.texts).toBe(3);
     await relay.stop();
+  });
+
+  describe('per user', () => {
+    const keysUnder = async (): Promise<string[]> => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await admin.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== '0');
+      return found;
+    };
+    const rowsOf = async (userId: string): Promise<number> => {
+      const [row] = await db.orm.em
+        .getConnection()
+        .execute<{ n: string }[]>('select count(*) as n from "embedding"."embedding_cache_entry" where user_id = ?', [userId]);
+      return Number(row!.n);
+    };
+
+    it('keeps one entry per user in Redis and Postgres; another user\'s text is computed, never a hit', async () => {
+      await deletePrefix(admin);
+      const [a, b] = [randomUUID(), randomUUID()];
+      const redis = trackedRedis();
+      await ready(redis);
+      const writer = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      await writer.cache.embedMany(a, ['[patient] the rash started on my left arm'], {});
+      await writer.cache.flush();
+
+      // Another replica, cold LRU: B's lookup of A's text finds nothing of A's in any tier.
+      const replica = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      const [forB] = await replica.cache.embedMany(b, ['[patient] the rash started on my left arm'], {});
+      expect(forB!.source).toBe('provider');
+      await replica.cache.flush();
+      expect(await rowsOf(a)).toBe(1);
+      expect(await rowsOf(b)).toBe(1);
+      // Two vectors and one index per user; no key names a user id.
+      const keys = await keysUnder();
+      expect(keys).toHaveLength(4);
+      for (const key of keys) expect(key).not.toMatch(new RegExp(`${a}|${b}`));
+
+      const third = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      expect((await third.cache.embedMany(a, ['[patient] the rash started on my left arm'], {}))[0]!.source).toBe('redis');
+    });
+
+    it('erases one user from the LRU, Redis and Postgres, leaving the other\'s entries', async () => {
+      await deletePrefix(admin);
+      const [a, b] = [randomUUID(), randomUUID()];
+      const redis = trackedRedis();
+      await ready(redis);
+      const { cache } = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      const texts = ['cough for three days', 'no fever', 'left ear pain'];
+      await cache.embedMany(a, texts, {});
+      await cache.embedMany(b, texts.slice(0, 1), {});
+      await cache.flush();
+      const before = await keysUnder();
+
+      expect(await cache.eraseUser(a)).toEqual({ lruEntries: 3, redisKeys: 3, persistentEntries: 3 });
+      expect(await rowsOf(a)).toBe(0);
+      expect(await rowsOf(b)).toBe(1);
+      const after = await keysUnder();
+      // B's vector and B's index remain; A's three vectors and A's index are gone.
+      expect(after).toHaveLength(2);
+      expect(before.length - after.length).toBe(4);
+      expect((await cache.embedMany(b, texts.slice(0, 1), {}))[0]!.source).toBe('lru');
+      const cold = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      expect((await cold.cache.embedMany(b, texts.slice(0, 1), {}))[0]!.source).toBe('redis');
+      expect((await cold.cache.embedMany(a, texts.slice(0, 1), {}))[0]!.source).toBe('provider');
+      await cold.cache.flush();
+
+      // Again: idempotent, and erasing what is already gone succeeds.
+      await cache.eraseUser(a);
+      await cold.cache.eraseUser(a);
+      expect(await cold.cache.eraseUser(a)).toEqual({ lruEntries: 0, redisKeys: 0, persistentEntries: 0 });
+    });
+
+    it('refuses to report an erasure done while Redis is unreachable', async () => {
+      const redis = trackedRedis(1);
+      const { cache } = newCache({ redis, store: new MikroOrmEmbeddingStore(db.orm.em) });
+      await expect(cache.eraseUser(randomUUID())).rejects.toMatchObject({ kind: 'unavailable' });
+    });
   });
 });

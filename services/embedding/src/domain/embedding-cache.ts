@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { metrics, type Counter, type Meter } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { CancelledError, DeadlineExceededError, throwIfAborted } from '@clinote/shared/errors.js';
-import { cacheKey } from './cache-key.js';
+import { CancelledError, DeadlineExceededError, UnavailableError, throwIfAborted } from '@clinote/shared/errors.js';
+import { cacheKey, MIN_CACHE_KEY_SECRET_BYTES, userIndexTag } from './cache-key.js';
 import type { CallBounds, Embedder } from './embedder.js';
 import type { PersistentEmbeddingStore } from './persistent-embedding-store.js';
 import { packVector, unpackVector } from './vector-bytes.js';
@@ -17,6 +17,8 @@ export interface CachedEmbedding {
 
 export interface EmbeddingCacheOptions {
   embedder: Embedder;
+  /** Keys every entry (see cacheKey): at least 32 bytes, the same for every replica sharing Redis and the table. */
+  keySecret: Buffer;
   /** Shared tier; null runs with the in-process and persistent tiers only. */
   redis: Redis | null;
   /** Persistent tier; null when no database is configured. */
@@ -57,6 +59,13 @@ export interface EmbeddingCacheStats {
   droppedWrites: number;
 }
 
+/** What erasing one user removed from each tier. */
+export interface ErasedEntries {
+  lruEntries: number;
+  redisKeys: number;
+  persistentEntries: number;
+}
+
 /** Recommended ioredis options for the shared tier: fail fast instead of queueing while Redis is away. */
 export const EMBEDDING_CACHE_REDIS_OPTIONS = {
   enableOfflineQueue: false,
@@ -67,12 +76,15 @@ export const EMBEDDING_CACHE_REDIS_OPTIONS = {
 } as const;
 
 interface LruEntry {
+  /** Whose entry it is, so erasing a user finds their entries. */
+  userId: string;
   vector: Float32Array;
   /** Digest of the exact text that produced the entry; a hit from another text is a near-duplicate reuse. */
   rawDigest: string | undefined;
 }
 
 interface PendingMiss {
+  userId: string;
   key: string;
   text: string;
   rawDigest: string;
@@ -104,9 +116,15 @@ const TIMED_OUT = Symbol('timed out');
  * call (at most `batchMaxSize` texts, waiting at most `batchMaxWaitMs`). Texts that differ only
  * trivially share a key (see normalizeForCache); there is no similarity-based reuse, so a clinically
  * different text always misses. Redis or store failures are misses, never errors to the caller.
+ *
+ * Every entry belongs to one user: keys are per-user HMACs, so a text embedded by one clinician is a
+ * miss for another (and `source` only ever describes the caller's own entries), near-duplicate reuse
+ * stays within a user, and `eraseUser` removes a user's entries from every tier (Redis keeps a
+ * per-user index of keys for it).
  */
 export class EmbeddingCache {
   private readonly embedder: Embedder;
+  private readonly keySecret: Buffer;
   private readonly redis: Redis | null;
   private readonly store: PersistentEmbeddingStore | null;
   private readonly redisTtlSeconds: number;
@@ -129,6 +147,8 @@ export class EmbeddingCache {
   private providerQueue: PendingMiss[] = [];
   private providerTimer: NodeJS.Timeout | undefined;
   private readonly pendingWrites = new Set<Promise<void>>();
+  /** Users being erased: nothing of theirs is cached until the erasure is done. */
+  private readonly erasing = new Map<string, number>();
 
   private readonly counts = {
     hitsLru: 0,
@@ -157,7 +177,11 @@ export class EmbeddingCache {
     if (opts.lruMaxBytes <= 0 || opts.batchMaxSize <= 0 || opts.batchMaxWaitMs < 0 || opts.redisTimeoutMs <= 0) {
       throw new RangeError('lruMaxBytes, batchMaxSize and redisTimeoutMs must be positive, batchMaxWaitMs ≥ 0');
     }
+    if (opts.keySecret.byteLength < MIN_CACHE_KEY_SECRET_BYTES) {
+      throw new RangeError(`keySecret must be at least ${MIN_CACHE_KEY_SECRET_BYTES} bytes`);
+    }
     this.embedder = opts.embedder;
+    this.keySecret = opts.keySecret;
     this.redis = opts.redis;
     this.store = opts.store;
     this.redisTtlSeconds = opts.redisTtlSeconds;
@@ -194,8 +218,8 @@ export class EmbeddingCache {
       .addCallback((result) => result.observe(this.lru.calculatedSize));
   }
 
-  /** Embeds `texts` in order, from the cheapest tier that has each one. */
-  async embedMany(texts: string[], bounds: CallBounds): Promise<CachedEmbedding[]> {
+  /** Embeds `texts` for one user, in order, from the cheapest tier that has each one among the user's entries. */
+  async embedMany(userId: string, texts: string[], bounds: CallBounds): Promise<CachedEmbedding[]> {
     throwIfAborted(bounds.signal);
     const results = new Array<CachedEmbedding | undefined>(texts.length);
     const waits: Promise<void>[] = [];
@@ -204,7 +228,7 @@ export class EmbeddingCache {
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i]!;
       const rawDigest = this.rawDigest(text);
-      const key = this.keyFor(text, rawDigest);
+      const key = this.keyFor(userId, text, rawDigest);
 
       const entry = this.lru.get(key);
       if (entry) {
@@ -221,7 +245,7 @@ export class EmbeddingCache {
         this.counts.singleFlightJoins++;
         joinWaiter(miss, bounds);
       } else {
-        miss = this.enqueueMiss(key, text, rawDigest, bounds);
+        miss = this.enqueueMiss(userId, key, text, rawDigest, bounds);
       }
       pendingByKey.set(key, { miss, indexes: [i] });
     }
@@ -244,9 +268,9 @@ export class EmbeddingCache {
     let loaded = 0;
     // Oldest first, so the hottest end up most recently used in the LRU.
     for (let i = hot.length - 1; i >= 0; i--) {
-      const { key, vector } = hot[i]!;
+      const { userId, key, vector } = hot[i]!;
       if (vector.length !== this.embedder.dimensions) continue;
-      this.lru.set(key, { vector, rawDigest: undefined });
+      this.lru.set(key, { userId, vector, rawDigest: undefined });
       loaded++;
     }
     await this.refreshTotalEntries();
@@ -290,6 +314,75 @@ export class EmbeddingCache {
     }
   }
 
+  /**
+   * Removes every entry of the user from the in-process tier, Redis and the persistent tier. Nothing
+   * of the user's is cached while it runs; write-behinds already under way are waited for first, so
+   * none lands after the deletion. Idempotent: erasing an erased user removes nothing and succeeds.
+   * Unlike lookups, a failing Redis or store is an error here (UNAVAILABLE): an erasure that could
+   * not reach a tier must be retried, not reported done.
+   */
+  async eraseUser(userId: string): Promise<ErasedEntries> {
+    this.erasing.set(userId, (this.erasing.get(userId) ?? 0) + 1);
+    try {
+      await this.settleInFlight();
+      let lruEntries = 0;
+      for (const [key, entry] of this.lru.entries()) {
+        if (entry.userId !== userId) continue;
+        this.lru.delete(key);
+        lruEntries++;
+      }
+      const aliasPrefix = `${userId}\u0000`;
+      for (const alias of [...this.aliases.keys()]) if (alias.startsWith(aliasPrefix)) this.aliases.delete(alias);
+      const redisKeys = await this.eraseFromRedis(userId);
+      const persistentEntries = this.store ? await this.store.eraseUser(userId) : 0;
+      if (this.persistentCount !== undefined) this.persistentCount = Math.max(0, this.persistentCount - persistentEntries);
+      return { lruEntries, redisKeys, persistentEntries };
+    } finally {
+      const left = (this.erasing.get(userId) ?? 1) - 1;
+      if (left > 0) this.erasing.set(userId, left);
+      else this.erasing.delete(userId);
+    }
+  }
+
+  /** Waits for the computations and write-behinds under way now (not for ones started later). */
+  private async settleInFlight(): Promise<void> {
+    if (this.providerQueue.length > 0) this.dispatchProvider();
+    await Promise.allSettled([...this.pendingWrites, ...[...this.inFlight.values()].map((m) => m.promise)]);
+    // A computation that just settled may have started its write-behind: wait for those too.
+    await Promise.allSettled([...this.pendingWrites]);
+  }
+
+  /** Deletes the user's keys listed in their Redis index, then the index; a page at a time, so a crash midway leaves the rest listed. */
+  private async eraseFromRedis(userId: string): Promise<number> {
+    const redis = this.redis;
+    if (!redis) return 0;
+    if (redis.status !== 'ready') throw new UnavailableError('redis unavailable: erasure not complete');
+    const index = this.redisIndexKey(userId);
+    let erased = 0;
+    for (;;) {
+      const keys = await this.requireRedis(redis.zrange(index, 0, ERASE_PAGE - 1));
+      if (keys.length === 0) break;
+      const [deleted] = (await this.requireRedis(redis.multi().del(...keys).zrem(index, ...keys).exec())) ?? [];
+      if (!deleted || deleted[0]) throw new UnavailableError('redis refused the erasure');
+      erased += Number(deleted[1]);
+    }
+    await this.requireRedis(redis.del(index));
+    return erased;
+  }
+
+  /** A Redis call for an erasure: within redisTimeoutMs, or UNAVAILABLE. */
+  private async requireRedis<T>(call: Promise<T>): Promise<T> {
+    const result = await this.boundRedis(call);
+    if (result === undefined) throw new UnavailableError('redis unavailable: erasure not complete');
+    return result;
+  }
+
+  /** Puts an entry in the in-process tier, unless its user is being erased. */
+  private remember(userId: string, key: string, vector: Float32Array, rawDigest: string): void {
+    if (this.erasing.has(userId)) return;
+    this.lru.set(key, { userId, vector, rawDigest });
+  }
+
   private lruHit(entry: LruEntry, rawDigest: string): CachedEmbedding {
     this.counts.hitsLru++;
     this.hitsCounter.add(1, { tier: 'lru' });
@@ -311,16 +404,17 @@ export class EmbeddingCache {
       .digest('base64url');
   }
 
-  private keyFor(text: string, rawDigest: string): string {
-    let key = this.aliases.get(rawDigest);
+  private keyFor(userId: string, text: string, rawDigest: string): string {
+    const alias = `${userId}\u0000${rawDigest}`;
+    let key = this.aliases.get(alias);
     if (key === undefined) {
-      key = cacheKey(this.embedder.model, this.embedder.version, text);
-      this.aliases.set(rawDigest, key);
+      key = cacheKey(this.keySecret, { userId, model: this.embedder.model, version: this.embedder.version, text });
+      if (!this.erasing.has(userId)) this.aliases.set(alias, key);
     }
     return key;
   }
 
-  private enqueueMiss(key: string, text: string, rawDigest: string, bounds: CallBounds): PendingMiss {
+  private enqueueMiss(userId: string, key: string, text: string, rawDigest: string, bounds: CallBounds): PendingMiss {
     let resolve!: (value: CachedEmbedding) => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<CachedEmbedding>((res, rej) => {
@@ -329,7 +423,7 @@ export class EmbeddingCache {
     });
     // A rejected computation must not surface as unhandled when every waiter has given up.
     promise.catch(() => undefined);
-    const miss: PendingMiss = { key, text, rawDigest, promise, resolve, reject, waiters: 0, deadline: bounds.deadline, batch: undefined };
+    const miss: PendingMiss = { userId, key, text, rawDigest, promise, resolve, reject, waiters: 0, deadline: bounds.deadline, batch: undefined };
     joinWaiter(miss, bounds);
     this.inFlight.set(key, miss);
     this.lookupQueue.push(miss);
@@ -398,7 +492,7 @@ export class EmbeddingCache {
       }
       this.counts.hitsRedis++;
       this.hitsCounter.add(1, { tier: 'redis' });
-      this.lru.set(miss.key, { vector, rawDigest: miss.rawDigest });
+      this.remember(miss.userId, miss.key, vector, miss.rawDigest);
       this.settle(miss, { vector, source: 'redis' });
     });
     return remaining;
@@ -407,17 +501,22 @@ export class EmbeddingCache {
   private async fromStore(batch: PendingMiss[]): Promise<PendingMiss[]> {
     const store = this.store;
     if (!store || batch.length === 0) return batch;
-    let found: Map<string, Float32Array> | undefined;
-    try {
-      const result = await withTimeout(store.getMany(batch.map((m) => m.key)), this.storeReadTimeoutMs);
-      if (result === TIMED_OUT) this.counts.storeErrors++;
-      else found = result;
-    } catch {
-      this.counts.storeErrors++;
-    }
-    if (!found || found.size === 0) return batch;
+    // One read per user: each statement touches one user's rows.
+    const found = new Map<string, Float32Array>();
+    await Promise.all(
+      [...byUser(batch)].map(async ([userId, misses]) => {
+        try {
+          const result = await withTimeout(store.getMany(userId, misses.map((m) => m.key)), this.storeReadTimeoutMs);
+          if (result === TIMED_OUT) this.counts.storeErrors++;
+          else for (const [key, vector] of result) found.set(key, vector);
+        } catch {
+          this.counts.storeErrors++;
+        }
+      }),
+    );
+    if (found.size === 0) return batch;
     const remaining: PendingMiss[] = [];
-    const backfill: { key: string; vector: Float32Array }[] = [];
+    const backfill: { userId: string; key: string; vector: Float32Array }[] = [];
     for (const miss of batch) {
       const vector = found.get(miss.key);
       if (!vector || vector.length !== this.embedder.dimensions) {
@@ -426,8 +525,8 @@ export class EmbeddingCache {
       }
       this.counts.hitsPersistent++;
       this.hitsCounter.add(1, { tier: 'persistent' });
-      this.lru.set(miss.key, { vector, rawDigest: miss.rawDigest });
-      backfill.push({ key: miss.key, vector });
+      this.remember(miss.userId, miss.key, vector, miss.rawDigest);
+      backfill.push({ userId: miss.userId, key: miss.key, vector });
       this.settle(miss, { vector, source: 'persistent' });
     }
     // Refill Redis (e.g. after it restarted empty) so other replicas hit there.
@@ -446,11 +545,11 @@ export class EmbeddingCache {
       providerBounds(batch),
     );
     if (vectors.length !== batch.length) throw new Error('embedder returned a different number of vectors');
-    const written: { key: string; model: string; vector: Float32Array }[] = [];
+    const written: CacheWrite[] = [];
     batch.forEach((miss, i) => {
       const vector = vectors[i]!;
-      this.lru.set(miss.key, { vector, rawDigest: miss.rawDigest });
-      written.push({ key: miss.key, model: this.embedder.model, vector });
+      this.remember(miss.userId, miss.key, vector, miss.rawDigest);
+      written.push({ userId: miss.userId, key: miss.key, model: this.embedder.model, vector });
       this.settle(miss, { vector, source: 'provider' });
     });
     this.writtenSinceCount += written.length;
@@ -476,27 +575,47 @@ export class EmbeddingCache {
     this.pendingWrites.add(pending);
   }
 
-  private async writeRedis(entries: { key: string; vector: Float32Array }[]): Promise<void> {
+  private async writeRedis(all: { userId: string; key: string; vector: Float32Array }[]): Promise<void> {
     const redis = this.redis;
+    const entries = all.filter((e) => !this.erasing.has(e.userId));
     if (!redis || entries.length === 0) return;
     if (redis.status !== 'ready') {
       this.redisFailed();
       return;
     }
+    // Each key is also listed in its user's index (scored by expiry, expired members trimmed), so
+    // erasing a user costs the user's entries, never a scan of Redis.
+    const now = Date.now();
+    const expiresAt = now + this.redisTtlSeconds * 1000;
     const pipeline = redis.pipeline();
-    for (const e of entries) pipeline.setex(this.redisKey(e.key), this.redisTtlSeconds, packVector(e.vector));
+    for (const [userId, own] of byUser(entries)) {
+      const index = this.redisIndexKey(userId);
+      for (const e of own) {
+        const key = this.redisKey(e.key);
+        pipeline.setex(key, this.redisTtlSeconds, packVector(e.vector));
+        pipeline.zadd(index, expiresAt, key);
+      }
+      pipeline.zremrangebyscore(index, '-inf', now);
+      pipeline.expire(index, this.redisTtlSeconds);
+    }
     const results = await this.boundRedis(pipeline.exec());
     if (results?.some(([error]) => error)) this.redisFailed();
   }
 
-  private async writeStore(entries: { key: string; model: string; vector: Float32Array }[]): Promise<void> {
-    if (!this.store || entries.length === 0) return;
-    try {
-      const result = await withTimeout(this.store.putMany(entries), this.storeWriteTimeoutMs);
-      if (result === TIMED_OUT) this.counts.storeErrors++;
-    } catch {
-      this.counts.storeErrors++;
-    }
+  private async writeStore(entries: CacheWrite[]): Promise<void> {
+    const store = this.store;
+    if (!store || entries.length === 0) return;
+    await Promise.all(
+      [...byUser(entries)].map(async ([userId, own]) => {
+        if (this.erasing.has(userId)) return;
+        try {
+          const result = await withTimeout(store.putMany(userId, own), this.storeWriteTimeoutMs);
+          if (result === TIMED_OUT) this.counts.storeErrors++;
+        } catch {
+          this.counts.storeErrors++;
+        }
+      }),
+    );
   }
 
   /** A Redis call that answers within redisTimeoutMs, or undefined (counted) on failure or timeout. */
@@ -519,6 +638,31 @@ export class EmbeddingCache {
   private redisKey(key: string): string {
     return `${this.redisKeyPrefix}${key}`;
   }
+
+  /** The user's index of Redis keys, named by an HMAC of the user id (Redis holds no user ids). */
+  private redisIndexKey(userId: string): string {
+    return `${this.redisKeyPrefix}user:${userIndexTag(this.keySecret, userId)}`;
+  }
+}
+
+interface CacheWrite {
+  userId: string;
+  key: string;
+  model: string;
+  vector: Float32Array;
+}
+
+/** Keys deleted from Redis per round trip when a user is erased. */
+const ERASE_PAGE = 500;
+
+function byUser<T extends { userId: string }>(items: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.userId);
+    if (group) group.push(item);
+    else groups.set(item.userId, [item]);
+  }
+  return groups;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {

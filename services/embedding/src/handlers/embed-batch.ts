@@ -17,7 +17,8 @@ export async function embedBatch(deps: EmbeddingDeps, req: EmbedBatchRequest, ct
   });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid embedding request');
 
-  const embedded = await deps.cache.embedMany(req.texts, { signal: ctx.signal, deadline: ctx.deadline });
+  // The caller's own entries only: another clinician's cached text is a miss here, and `source` says so.
+  const embedded = await deps.cache.embedMany(ctx.principal.userId, req.texts, { signal: ctx.signal, deadline: ctx.deadline });
   return {
     embeddings: embedded.map((e) => ({ values: Array.from(e.vector), source: e.source })),
     model: deps.embedder.model,
