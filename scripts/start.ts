@@ -1,19 +1,18 @@
 // `pnpm start`: the whole product end to end on this machine.
-// Starts PostgreSQL/Redis (or embedded defaults), the four services as processes, creates a demo
-// clinician with a SOAP-note SOP, imports ACI-Bench train.json as past encounters, extracts one
-// valid.json transcript through the gateway, prints the result, then stops everything.
+// Starts PostgreSQL/Redis (or embedded defaults), the four services as processes (internal mTLS,
+// dev-mode auth), then, as a fresh demo clinician with a dev token: sets its profile, creates a
+// SOAP-note SOP, imports ACI-Bench train.json as past encounters, extracts one valid.json transcript
+// through the gateway's public API, prints the result, then stops everything.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentials } from '@grpc/grpc-js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { clientCaller } from '@clinote/shared/grpc-client.js';
-import { ensureDatabase } from '@clinote/shared/scratch-database.js';
-import { resolveInfra } from './lib/infra.js';
-import { spawnService, stopService, type ServiceProcess } from './lib/processes.js';
+import { bearerInterceptor, clientCaller } from '@clinote/shared/grpc-client.js';
+import { resolveInfra, serviceDatabaseUrl } from './lib/infra.js';
+import { ServiceGroup, startServices } from './lib/processes.js';
+import { prepareLocalSecrets } from './lib/secrets.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const T = 120_000;
@@ -30,34 +29,31 @@ async function main(): Promise<void> {
   say(`  redis      ${infra.redisLabel}`);
   say(`  extractor  ${process.env.OPENAI_API_KEY ? `OpenAI-compatible endpoint ${process.env.OPENAI_BASE_URL ?? 'api.openai.com'}` : 'offline default (no OPENAI_API_KEY)'}`);
 
-  const services: ServiceProcess[] = [];
+  const group = new ServiceGroup(root);
   try {
-    const databaseUrl = await ensureDatabase(infra.databaseUrl, 'clinote');
+    const databaseUrl = await serviceDatabaseUrl(infra);
+    // The demo always uses the local dev keys: it mints its own clinician's token.
+    const secrets = await prepareLocalSecrets(root, { auth: 'dev' });
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: infra.redisUrl, DB_POOL_MIN: '2', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-    const spawned = await Promise.allSettled(['context', 'embedding', 'extraction'].map((name) => spawnService(root, name, env)));
-    for (const s of spawned) if (s.status === 'fulfilled') services.push(s.value);
-    const failed = spawned.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const addr = (name: string) => `127.0.0.1:${services.find((s) => s.name === name)!.port}`;
-    services.push(
-      await spawnService(root, 'gateway', {
-        ...env,
-        CONTEXT_ADDR: `dns:///${addr('context')}`,
-        EMBEDDING_ADDR: `dns:///${addr('embedding')}`,
-        EXTRACTION_ADDR: `dns:///${addr('extraction')}`,
-      }),
-    );
-    say(`  services   ${services.map((s) => `${s.name} :${s.port}`).join(', ')}  (logs in .data/logs/)`);
+    const running = await startServices(group, {
+      envFor: (service) => ({ ...env, ...secrets.envFor(service) }),
+      credentialsFor: (service) => secrets.credentialsFor(service),
+      gatewayAddress: '127.0.0.1:0',
+    });
+    say(`  services   ${running.services.map((s) => `${s.name} :${s.port}`).join(', ')}  (logs in .data/logs/)`);
+    say('  security   internal mTLS (throwaway CA in .data/pki), AUTH_MODE=dev tokens (local key in .data/dev-auth)');
 
-    const gateway = new GatewayServiceClient(addr('gateway'), credentials.createInsecure());
+    // A fresh subject each run: its first call provisions a new clinician.
+    const subject = `demo-${Date.now()}`;
+    const token = await secrets.devToken(subject);
+    const gateway = new GatewayServiceClient(running.address('gateway'), secrets.credentialsFor('gateway'), {
+      interceptors: [bearerInterceptor(token)],
+    });
     const call = clientCaller(gateway, T);
 
-    const { user } = await call(gateway.createUser, {
-      email: `demo+${Date.now()}@clinote.local`,
-      displayName: 'Demo clinician',
-    });
+    const { user } = await call(gateway.createUser, { email: `${subject}@clinote.local`, displayName: 'Demo clinician' });
     const { sop } = await call(gateway.createSop, { userId: user!.id, name: 'SOAP note', sections: SOAP_NOTE_SECTIONS });
-    say(`\nclinician ${user!.id}; SOP "${sop!.name}" v${sop!.version} (${sop!.sections.length} sections)`);
+    say(`\nclinician ${user!.id} (token subject ${subject}); SOP "${sop!.name}" v${sop!.version} (${sop!.sections.length} sections)`);
 
     let started = performance.now();
     const imported = await call(gateway.importEncounters, {
@@ -101,17 +97,13 @@ async function main(): Promise<void> {
     if (o) {
       say(`\n=== evaluation ===\n  grounding ${(o.groundingRate * 100).toFixed(1)} %, completeness ${(o.completeness * 100).toFixed(1)} %, consistency ${(o.consistency * 100).toFixed(1)} %, numeric support ${(o.numericSupport * 100).toFixed(1)} %, overall ${o.overall.toFixed(3)}`);
     }
-    const embeddingClient = new EmbeddingServiceClient(addr('embedding'), credentials.createInsecure());
-    const stats = await clientCaller(embeddingClient, T)(embeddingClient.getCacheStats, {});
-    embeddingClient.close();
-    say(`\nembedding cache: hit_rate ${(stats.hitRate * 100).toFixed(1)} %, total_entries ${stats.totalEntries}, lru ${stats.hitsLru} / redis ${stats.hitsRedis} / persistent ${stats.hitsPersistent} hits, ${stats.misses} misses`);
     say(`\nextraction ${x.id}${replayed ? ' (replayed)' : ''}`);
     say(`trace id ${x.traceId}`);
     gateway.close();
   } finally {
-    const codes = await Promise.all(services.reverse().map((s) => stopService(s)));
+    const statuses = await group.stopAll();
     await infra.stop();
-    say(`\nstopped ${services.length} services (exit codes ${codes.join(', ')})${infra.postgresLabel.startsWith('embedded') ? ' and embedded PostgreSQL' : ''}`);
+    say(`\nstopped ${statuses.size} services (exit codes ${[...statuses.values()].join(', ')})${infra.postgresLabel.startsWith('embedded') ? ' and embedded PostgreSQL' : ''}`);
   }
 }
 
