@@ -18,7 +18,10 @@ const intFromEnv = (fallback: number) => z.coerce.number().int().nonnegative().d
 
 /** Database settings shared by every service that owns tables (pool after the seed: 20 steady + 30 overflow). */
 export const databaseEnv = z.object({
+  /** The service's own role at runtime (see db-roles.ts): row access to its schema, nothing more. */
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/postgres'),
+  /** The migrator role that owns the schema; unset: migrations run under DATABASE_URL (no RLS backstop if that is a superuser). */
+  DATABASE_MIGRATION_URL: optionalEnv(z.string().url()),
   DB_POOL_MIN: intFromEnv(20),
   DB_POOL_MAX: intFromEnv(50),
   DB_POOL_IDLE_MS: intFromEnv(30_000),
@@ -58,6 +61,7 @@ export const peerTimeoutEnv = z.object({
 export function databaseSettings(env: z.infer<typeof databaseEnv>) {
   return {
     url: env.DATABASE_URL,
+    migrationUrl: env.DATABASE_MIGRATION_URL,
     poolMin: Math.min(env.DB_POOL_MIN, env.DB_POOL_MAX),
     poolMax: env.DB_POOL_MAX,
     idleMs: env.DB_POOL_IDLE_MS,
@@ -66,4 +70,5 @@ export function databaseSettings(env: z.infer<typeof databaseEnv>) {
     acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
   };
 }
-export type DatabaseSettings = ReturnType<typeof databaseSettings>;
+/** The migration URL may be absent (tests building settings by hand leave it out). */
+export type DatabaseSettings = Omit<ReturnType<typeof databaseSettings>, 'migrationUrl'> & { migrationUrl?: string | undefined };

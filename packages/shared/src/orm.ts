@@ -1,6 +1,19 @@
-import { MikroORM, RequestContext, type EntitySchema, type MigrationObject, type PoolConfig } from '@mikro-orm/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  MikroORM,
+  RequestContext,
+  type AnyEntity,
+  type Configuration,
+  type EntityData,
+  type EntitySchema,
+  type LoggingOptions,
+  type MigrationObject,
+  type PoolConfig,
+  type QueryResult,
+  type Transaction,
+} from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PostgreSqlConnection, PostgreSqlDriver, type Knex } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DatabaseSettings } from './config.js';
 import type { Logger } from './logger.js';
@@ -19,16 +32,30 @@ export interface OrmOptions {
 
 export type Orm = MikroORM<PostgreSqlDriver>;
 
-/** Creates the service's own ORM and pool, and brings its schema up to date under an advisory lock. */
+/** MikroORM's default, which the migrator keeps its bookkeeping in; the runtime role gets no access to it. */
+const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/**
+ * Creates the service's own ORM and pool, and brings its schema up to date under an advisory lock:
+ * as the migrator (DATABASE_MIGRATION_URL) when given, which then grants the runtime role row access
+ * to the schema's tables; otherwise as the runtime role itself.
+ */
 export async function createOrm(options: OrmOptions): Promise<Orm> {
-  await migrateUnderLock(options);
-  return openOrm(options);
+  const runtime = await inspectRole(options.database.url);
+  if (runtime.superuser || runtime.bypassRls) {
+    options.logger?.warn(
+      { role: runtime.name, superuser: runtime.superuser, bypass_rls: runtime.bypassRls },
+      'DATABASE_URL connects as a role that bypasses row-level security: RLS is no backstop. Run as the service role (see db-roles.ts).',
+    );
+  }
+  await migrateUnderLock(options, runtime.name);
+  return openOrm(options, ActingPostgreSqlDriver);
 }
 
-async function openOrm(options: OrmOptions): Promise<Orm> {
+async function openOrm(options: OrmOptions, driver: typeof PostgreSqlDriver = PostgreSqlDriver): Promise<Orm> {
   const { database } = options;
   return MikroORM.init<PostgreSqlDriver>({
-    driver: PostgreSqlDriver,
+    driver,
     clientUrl: database.url,
     schema: options.schema,
     entities: options.entities,
@@ -76,30 +103,171 @@ function poolSettings(database: DatabaseSettings): PoolConfig {
   } as PoolConfig;
 }
 
+interface RoleFacts {
+  name: string;
+  superuser: boolean;
+  bypassRls: boolean;
+}
+
+/** Who DATABASE_URL connects as (also proves its credentials work before anything migrates). */
+async function inspectRole(url: string): Promise<RoleFacts> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; superuser: boolean; bypass_rls: boolean }>(
+      'select rolname as name, rolsuper as superuser, rolbypassrls as bypass_rls from pg_roles where rolname = current_user',
+    );
+    const role = rows[0]!;
+    return { name: role.name, superuser: role.superuser, bypassRls: role.bypass_rls };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Runs pending migrations once even when many replicas start together. */
-async function migrateUnderLock(options: OrmOptions): Promise<void> {
-  const lockClient = new pg.Client({ connectionString: options.database.url, connectionTimeoutMillis: 10_000 });
+async function migrateUnderLock(options: OrmOptions, runtimeRole: string): Promise<void> {
+  const url = options.database.migrationUrl ?? options.database.url;
+  const lockClient = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await lockClient.connect();
   try {
     // Another replica migrating holds the lock; waiting is bounded, a stuck lock fails the start.
     await lockClient.query(`set lock_timeout = '120s'`);
     await lockClient.query('select pg_advisory_lock(hashtext($1))', [`clinote:migrate:${options.schema}`]);
     await lockClient.query(`create schema if not exists "${options.schema}"`);
-    const orm = await openOrm({ ...options, onQuery: undefined, database: { ...options.database, poolMin: 0, poolMax: 2 } });
+    const orm = await openOrm({ ...options, onQuery: undefined, database: { ...options.database, url, poolMin: 0, poolMax: 2 } });
     try {
       await orm.getMigrator().up();
     } finally {
       await orm.close(true);
     }
+    const migrator = (await lockClient.query<{ name: string }>('select current_user as name')).rows[0]!.name;
+    if (migrator !== runtimeRole) await grantRowAccess(lockClient, options.schema, runtimeRole);
   } finally {
     await lockClient.query('select pg_advisory_unlock(hashtext($1))', [`clinote:migrate:${options.schema}`]).catch(() => undefined);
     await lockClient.end();
   }
 }
 
-/** A fresh identity map per call. */
-export function withRequestContext(orm: Orm) {
-  return <T>(_ctx: unknown, fn: () => Promise<T>): Promise<T> => RequestContext.create(orm.em, fn);
+/**
+ * The runtime role may use the schema and read and write rows of its tables (and use their
+ * sequences), nothing else: no DDL, no TRUNCATE, no triggers, no migration bookkeeping. Re-run after
+ * every migration, so new tables are covered; the tables' row-level security does the rest.
+ */
+async function grantRowAccess(client: pg.Client, schema: string, role: string): Promise<void> {
+  const grantee = quoteIdent(role);
+  const tables = await client.query<{ name: string; bookkeeping: boolean }>(
+    `select format('%I.%I', schemaname, tablename) as name, tablename = $2 as bookkeeping from pg_tables where schemaname = $1`,
+    [schema, MIGRATIONS_TABLE],
+  );
+  await client.query(`grant usage on schema ${quoteIdent(schema)} to ${grantee}`);
+  for (const table of tables.rows) {
+    if (table.bookkeeping) {
+      await client.query(`revoke all on table ${table.name} from ${grantee}`);
+      continue;
+    }
+    await client.query(`revoke truncate, references, trigger on table ${table.name} from ${grantee}`);
+    await client.query(`grant select, insert, update, delete on table ${table.name} to ${grantee}`);
+  }
+  const sequences = await client.query<{ name: string; bookkeeping: boolean }>(
+    `select format('%I.%I', s.schemaname, s.sequencename) as name,
+            exists (select 1 from pg_depend d join pg_class t on t.oid = d.refobjid
+                    where d.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass and d.deptype in ('a', 'i') and t.relname = $2) as bookkeeping
+     from pg_sequences s where s.schemaname = $1`,
+    [schema, MIGRATIONS_TABLE],
+  );
+  for (const sequence of sequences.rows) {
+    await client.query(
+      sequence.bookkeeping ? `revoke all on sequence ${sequence.name} from ${grantee}` : `grant usage, select on sequence ${sequence.name} to ${grantee}`,
+    );
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Who the database work of the current async call acts for. Row-level security policies compare
+ * rows to it (`app.user_id`, and `app.subject` for the gateway's provisioning by token subject).
+ */
+export interface ActingIdentity {
+  userId?: string;
+  subject?: string;
+}
+
+const acting = new AsyncLocalStorage<ActingIdentity>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs fn with every statement it issues through an ORM of createOrm acting for `identity`. Admin
+ * work on another clinician (erasure, audit) acts for that clinician the same way: no role bypasses
+ * row-level security.
+ */
+export function actingAs<T>(identity: ActingIdentity, fn: () => Promise<T>): Promise<T> {
+  if (identity.userId !== undefined && !UUID.test(identity.userId)) throw new Error('the acting user id must be a UUID');
+  return acting.run({ ...identity }, fn);
+}
+
+/** The identity statements issued here act for, if any. */
+export function currentActingIdentity(): ActingIdentity | undefined {
+  return acting.getStore();
+}
+
+/** `around` for a service's gRPC server: a fresh identity map per call, acting for the call's principal. */
+export function actingFor(orm: Orm) {
+  return <T>(ctx: { principal: { userId: string } }, fn: () => Promise<T>): Promise<T> =>
+    RequestContext.create(orm.em, () => actingAs({ userId: ctx.principal.userId }, fn));
+}
+
+const SET_ACTING = "select set_config('app.user_id', ?, true), set_config('app.subject', ?, true)";
+
+/**
+ * Every statement runs in a transaction that carries the acting identity (SET LOCAL, so nothing
+ * outlives it on a pooled connection): a transaction the code opens gets it as it begins, and a
+ * statement outside any transaction becomes a transaction of its own. So forks, raw
+ * `getConnection().execute()`, knex builders run with `em.execute()` and parallel queries all act for
+ * the caller without passing anything along, and no connection is held across a handler's peer or
+ * LLM calls. Only knex used on its own (`getKnex().transaction()`, awaiting a builder) bypasses this,
+ * and then sees no rows. Without an acting identity (startup, readiness) statements run as they are.
+ */
+class ActingPostgreSqlConnection extends PostgreSqlConnection {
+  override async begin(options: Parameters<PostgreSqlConnection['begin']>[0] = {}): Promise<Knex.Transaction> {
+    const trx = await super.begin(options);
+    const identity = acting.getStore();
+    // A savepoint (options.ctx) is inside a transaction that already acts for someone.
+    if (!options.ctx && identity) {
+      try {
+        await trx.raw(SET_ACTING, [identity.userId ?? '', identity.subject ?? '']);
+      } catch (err: unknown) {
+        await this.rollback(trx, undefined, options.loggerContext).catch(() => undefined);
+        throw err;
+      }
+    }
+    return trx;
+  }
+
+  override async execute<T extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(
+    queryOrKnex: string | Knex.QueryBuilder | Knex.Raw,
+    params: unknown[] = [],
+    method: 'all' | 'get' | 'run' = 'all',
+    ctx?: Transaction,
+    loggerContext?: LoggingOptions,
+  ): Promise<T> {
+    if (ctx || !acting.getStore() || boundToTransaction(queryOrKnex)) return super.execute<T>(queryOrKnex, params, method, ctx, loggerContext);
+    return this.transactional((trx) => super.execute<T>(queryOrKnex, params, method, trx, loggerContext), { loggerContext });
+  }
+}
+
+function boundToTransaction(query: string | Knex.QueryBuilder | Knex.Raw): boolean {
+  return typeof query === 'object' && Boolean((query as { client?: { transacting?: boolean } }).client?.transacting);
+}
+
+/** PostgreSqlDriver on the acting connection above. */
+class ActingPostgreSqlDriver extends PostgreSqlDriver {
+  constructor(config: Configuration) {
+    super(config);
+    (this as unknown as { connection: ActingPostgreSqlConnection }).connection = new ActingPostgreSqlConnection(config);
+  }
 }
 
 /** Readiness probe: the database answers. */

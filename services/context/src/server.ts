@@ -1,7 +1,7 @@
 import { ContextServiceService } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
-import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ContextConfig } from './config.js';
 import { createDeps, type ContextDeps } from './deps.js';
@@ -13,7 +13,7 @@ import { selectContext } from './handlers/select-context.js';
 import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.js';
 
 export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-context', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
+  const base = { scope: 'clinote-context', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

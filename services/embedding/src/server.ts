@@ -1,7 +1,7 @@
 import { EmbeddingServiceService } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
-import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { EmbeddingConfig } from './config.js';
 import { createDeps, type EmbeddingDeps } from './deps.js';
@@ -9,7 +9,7 @@ import { embedBatch } from './handlers/embed-batch.js';
 import { getCacheStats } from './handlers/get-cache-stats.js';
 
 export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-embedding', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
+  const base = { scope: 'clinote-embedding', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

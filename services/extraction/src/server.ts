@@ -1,7 +1,7 @@
 import { ExtractionServiceService } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
-import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ExtractionConfig } from './config.js';
 import { createDeps, type ExtractionDeps } from './deps.js';
@@ -9,7 +9,7 @@ import { evaluate } from './handlers/evaluate.js';
 import { extract } from './handlers/extract.js';
 
 export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-extraction', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
+  const base = { scope: 'clinote-extraction', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

@@ -1,6 +1,6 @@
 import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
-import { databaseReachable, withRequestContext } from '@clinote/shared/orm.js';
+import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import { readFileSync } from 'node:fs';
 import { ServerCredentials } from '@grpc/grpc-js';
@@ -13,7 +13,7 @@ import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.j
 import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-gateway', logger: deps.logger, around: withRequestContext(deps.orm), authenticate: deps.auth.authenticate };
+  const base = { scope: 'clinote-gateway', logger: deps.logger, around: actingFor(deps.orm), authenticate: deps.auth.authenticate };
   const bind = handlerBinder(base, deps);
   return {
     ...base,
