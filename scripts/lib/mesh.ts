@@ -19,6 +19,7 @@ import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevAuth, mintDevToken, type MintOptions } from '@clinote/shared/auth/dev-auth.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { bearerInterceptor } from '@clinote/shared/grpc-client.js';
+import { provisionDatabaseRoles } from '@clinote/shared/db-roles.js';
 import { createPki, type Pki } from './pki.js';
 
 export interface MeshOptions {
@@ -113,10 +114,12 @@ export async function startMesh(options: MeshOptions) {
     ...options.env,
   };
   const secrets = await createMeshSecrets(options.mutualTls ?? true);
+  // Each service as its own role (row-level security applies), migrations as the migrator.
+  const roles = await provisionDatabaseRoles(options.databaseUrl);
   const [e, c, x] = await Promise.allSettled([
-    startEmbedding(loadEmbeddingConfig({ ...env, ...secrets.envFor('embedding') })),
-    startContext(loadContextConfig({ ...env, ...secrets.envFor('context') }), { onQuery: options.onContextQuery }),
-    startExtraction(loadExtractionConfig({ ...env, ...secrets.envFor('extraction') })),
+    startEmbedding(loadEmbeddingConfig({ ...env, ...roles.envFor('embedding'), ...secrets.envFor('embedding') })),
+    startContext(loadContextConfig({ ...env, ...roles.envFor('context'), ...secrets.envFor('context') }), { onQuery: options.onContextQuery }),
+    startExtraction(loadExtractionConfig({ ...env, ...roles.envFor('extraction'), ...secrets.envFor('extraction') })),
   ]);
   if (e.status === 'rejected' || c.status === 'rejected' || x.status === 'rejected') {
     // Stop what did start, so a failed start leaves nothing running.
@@ -129,6 +132,7 @@ export async function startMesh(options: MeshOptions) {
     gateway = await startGateway(
       loadGatewayConfig({
         ...env,
+        ...roles.envFor('gateway'),
         ...secrets.envFor('gateway'),
         ...(options.publicTls ? publicTlsEnv(secrets) : {}),
         CONTEXT_ADDR: `127.0.0.1:${context.port}`,

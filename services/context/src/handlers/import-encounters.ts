@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from '@mikro-orm/postgresql';
 import type {
   ImportEncountersRequest,
   ImportEncountersResponse,
@@ -53,7 +54,9 @@ export async function importEncounters(
   });
 
   const knex = deps.orm.em.getKnex();
-  const inserted = await knex.transaction(async (trx) => {
+  // The ORM's transaction, not knex's own: it carries the acting clinician row-level security checks.
+  const inserted = await deps.orm.em.transactional(async (em) => {
+    const trx = em.getTransactionContext<Knex.Transaction>()!;
     const ids: { id: string }[] = await trx('encounter')
       .withSchema('context')
       .insert(rows.map(({ embedding: _e, ...row }) => row))

@@ -1,13 +1,22 @@
 // Queries on the gateway's clinicians (schema "gateway").
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { actingAs } from '@clinote/shared/orm.js';
 import { UserSchema, type UserEntity } from '../entities/user.js';
 
 export class UserRepository {
   constructor(private readonly em: () => EntityManager) {}
 
-  /** The clinician of a token subject, created on first sight (the subject is unique, concurrent firsts agree). */
-  async provision(subject: string, beforeCreate: () => Promise<void>): Promise<{ user: UserEntity; created: boolean }> {
+  /**
+   * The clinician of a token subject, created on first sight (the subject is unique, concurrent firsts agree).
+   * It runs before the call acts for a user id, so it acts for the verified subject: row-level
+   * security shows and lets it create only the row of that subject.
+   */
+  provision(subject: string, beforeCreate: () => Promise<void>): Promise<{ user: UserEntity; created: boolean }> {
+    return actingAs({ subject }, () => this.provisionActing(subject, beforeCreate));
+  }
+
+  private async provisionActing(subject: string, beforeCreate: () => Promise<void>): Promise<{ user: UserEntity; created: boolean }> {
     const em = this.em();
     const existing = await em.findOne(UserSchema, { subject });
     if (existing) return { user: existing, created: false };
