@@ -122,6 +122,17 @@ async function pnpmToken(subject: string, ttl?: number): Promise<string> {
   return stdout;
 }
 
+/** scripts/healthcheck.ts's exit code. */
+async function healthcheck(address: string, extra: NodeJS.ProcessEnv): Promise<number> {
+  const probeEnv = { ...process.env, GRPC_TLS_CA: '', GRPC_TLS_CERT: '', GRPC_TLS_KEY: '', ...extra };
+  try {
+    await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'healthcheck.ts'), address], { cwd: ROOT, env: probeEnv });
+    return 0;
+  } catch (err: unknown) {
+    return (err as { code?: number }).code ?? -1;
+  }
+}
+
 function gatewayClient(ready: Ready, token?: string): GatewayServiceClient {
   return new GatewayServiceClient(ready.gateway, credentials.createInsecure(), token ? { interceptors: [bearerInterceptor(token)] } : {});
 }
@@ -161,6 +172,12 @@ describe('pnpm serve', () => {
       await expect(probeHealth(address, credentials.createInsecure())).rejects.toMatchObject({ code: status.UNAVAILABLE });
       expect(await probeHealth(address, asGateway, 5_000, LOOPBACK_TLS_NAME)).toBe('SERVING');
     }
+
+    // The image's health probe, as Docker runs it: the listener's own credentials from the environment.
+    const pki = pkiAt(path.join(ROOT, '.data', 'pki'));
+    expect(await healthcheck(ready.internal.context, { SERVICE: 'context', ...pki.forService('context') })).toBe(0);
+    expect(await healthcheck(ready.gateway, { SERVICE: 'gateway', ...pki.forService('gateway') })).toBe(0);
+    expect(await healthcheck(ready.internal.extraction, { SERVICE: 'extraction' })).toBe(1);
 
     const pids = Object.values(ready.pids);
     process.kill(servePid(ready), 'SIGTERM');
