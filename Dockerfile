@@ -1,4 +1,5 @@
-# One image for every service; SERVICE picks which one runs.
+# One image for every service; SERVICE picks which one runs (and, for the health probe, which
+# listener it dials: the gateway's public one, or an internal one over mTLS).
 FROM node:20.19-bookworm-slim
 ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 RUN npm i -g pnpm@10.34.9
@@ -14,7 +15,12 @@ RUN pnpm install --frozen-lockfile --prod=false
 COPY proto proto
 COPY packages packages
 COPY services services
-COPY scripts/healthcheck.ts scripts/healthcheck.ts
+# The health probe, and compose's `secrets` service (scripts/compose-secrets.ts; token.ts mints dev tokens).
+COPY scripts/healthcheck.ts scripts/compose-secrets.ts scripts/token.ts scripts/
+COPY scripts/lib scripts/lib
+# Mount points of the per-service secrets volumes: a new volume takes this owner, so the `secrets`
+# service, running as node, can fill it.
+RUN mkdir -p /secrets/gateway /secrets/context /secrets/embedding /secrets/extraction && chown -R node:node /secrets
 ARG SERVICE
 ENV SERVICE=${SERVICE} GRPC_ADDRESS=0.0.0.0:50051 NODE_ENV=production
 EXPOSE 50051
