@@ -9,7 +9,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { resolveInfra, serviceDatabaseUrl, type Infra } from './lib/infra.js';
+import { resolveInfra, serviceDatabases, type Infra } from './lib/infra.js';
 import { ServiceGroup, startServices, type RunningServices } from './lib/processes.js';
 import { INTERNAL_SERVICES, SERVICE_NAMES, prepareLocalSecrets } from './lib/secrets.js';
 
@@ -74,8 +74,8 @@ async function main(): Promise<number> {
   const run = async (): Promise<void> => {
     say('clinote serve: the four services as separate processes (Ctrl-C stops them)');
     infra = await resolveInfra(root);
-    const databaseUrl = await serviceDatabaseUrl(infra);
-    say(`  postgres   ${infra.postgresLabel} (database ${new URL(databaseUrl).pathname.slice(1)})`);
+    const databases = await serviceDatabases(infra);
+    say(`  postgres   ${infra.postgresLabel} (database ${databases.name}, one role per service)`);
     say(`  redis      ${infra.redisLabel}`);
     say(`  extractor  ${process.env.OPENAI_API_KEY ? `OpenAI-compatible endpoint ${process.env.OPENAI_BASE_URL ?? 'api.openai.com'}` : 'offline default (no OPENAI_API_KEY)'}`);
     const secrets = await prepareLocalSecrets(root, { auth: 'env', mutualTls: !values['no-mtls'] });
@@ -92,13 +92,12 @@ async function main(): Promise<number> {
     if (signal) return;
 
     const common: NodeJS.ProcessEnv = {
-      DATABASE_URL: databaseUrl,
       REDIS_URL: infra.redisUrl,
       DB_POOL_MIN: process.env.DB_POOL_MIN ?? '2',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     };
     const starting = startServices(group, {
-      envFor: (service) => ({ ...common, ...secrets.envFor(service) }),
+      envFor: (service) => ({ ...common, ...databases.envFor(service), ...secrets.envFor(service) }),
       credentialsFor: (service) => secrets.credentialsFor(service),
       gatewayAddress: `127.0.0.1:${port}`,
     });

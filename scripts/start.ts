@@ -10,7 +10,7 @@ import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { ContextStopReason } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { bearerInterceptor, clientCaller } from '@clinote/shared/grpc-client.js';
-import { resolveInfra, serviceDatabaseUrl } from './lib/infra.js';
+import { resolveInfra, serviceDatabases } from './lib/infra.js';
 import { ServiceGroup, startServices } from './lib/processes.js';
 import { prepareLocalSecrets } from './lib/secrets.js';
 
@@ -31,17 +31,18 @@ async function main(): Promise<void> {
 
   const group = new ServiceGroup(root);
   try {
-    const databaseUrl = await serviceDatabaseUrl(infra);
+    // Each service as its own database role (row-level security applies), migrating as the migrator.
+    const databases = await serviceDatabases(infra);
     // The demo always uses the local dev keys: it mints its own clinician's token.
     const secrets = await prepareLocalSecrets(root, { auth: 'dev' });
-    const env = { DATABASE_URL: databaseUrl, REDIS_URL: infra.redisUrl, DB_POOL_MIN: '2', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    const env = { REDIS_URL: infra.redisUrl, DB_POOL_MIN: '2', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
     const running = await startServices(group, {
-      envFor: (service) => ({ ...env, ...secrets.envFor(service) }),
+      envFor: (service) => ({ ...env, ...databases.envFor(service), ...secrets.envFor(service) }),
       credentialsFor: (service) => secrets.credentialsFor(service),
       gatewayAddress: '127.0.0.1:0',
     });
     say(`  services   ${running.services.map((s) => `${s.name} :${s.port}`).join(', ')}  (logs in .data/logs/)`);
-    say('  security   internal mTLS (throwaway CA in .data/pki), AUTH_MODE=dev tokens (local key in .data/dev-auth)');
+    say('  security   internal mTLS (throwaway CA in .data/pki), AUTH_MODE=dev tokens (local key in .data/dev-auth), one database role per service');
 
     // A fresh subject each run: its first call provisions a new clinician.
     const subject = `demo-${Date.now()}`;

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { provisionDatabaseRoles, type ServiceName } from '@clinote/shared/db-roles.js';
 import { ensureDatabase, postgresAnswers } from '@clinote/shared/scratch-database.js';
 
 export interface Infra {
@@ -70,6 +71,28 @@ export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = proces
  */
 export async function serviceDatabaseUrl(infra: Infra): Promise<string> {
   return infra.databaseFromEnv ? infra.databaseUrl : ensureDatabase(infra.databaseUrl, 'clinote');
+}
+
+export interface ServiceDatabases {
+  /** The database's name, for the banner. */
+  name: string;
+  /** DATABASE_URL and DATABASE_MIGRATION_URL of one service. */
+  envFor(service: ServiceName): NodeJS.ProcessEnv;
+}
+
+/**
+ * Each service as its own powerless login role (row-level security applies), migrations as the
+ * migrator, provisioned from the (superuser) URL found, as the in-process mesh does. When
+ * DATABASE_MIGRATION_URL is given the roles are the caller's business: both URLs pass through as set.
+ */
+export async function serviceDatabases(infra: Infra, env: NodeJS.ProcessEnv = process.env): Promise<ServiceDatabases> {
+  const url = await serviceDatabaseUrl(infra);
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (env.DATABASE_MIGRATION_URL) {
+    return { name, envFor: () => ({ DATABASE_URL: url, DATABASE_MIGRATION_URL: env.DATABASE_MIGRATION_URL }) };
+  }
+  const roles = await provisionDatabaseRoles(url);
+  return { name, envFor: (service) => roles.envFor(service) };
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
