@@ -6,6 +6,7 @@ import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ContextConfig } from './config.js';
 import { createDeps, type ContextDeps } from './deps.js';
 import { getEncounter, listEncounters } from './handlers/encounters.js';
+import { deleteEncounter, eraseUserData } from './handlers/erasure.js';
 import { gatherContext } from './handlers/gather-context.js';
 import { importEncounters } from './handlers/import-encounters.js';
 import { saveEncounter } from './handlers/save-encounter.js';
@@ -34,6 +35,8 @@ export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
           saveEncounter: bind('SaveEncounter', saveEncounter),
           getEncounter: bind('GetEncounter', getEncounter),
           listEncounters: bind('ListEncounters', listEncounters),
+          deleteEncounter: bind('DeleteEncounter', deleteEncounter),
+          eraseUserData: bind('EraseUserData', eraseUserData),
         },
       },
     ],

@@ -6,6 +6,7 @@ import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { EmbeddingConfig } from './config.js';
 import { createDeps, type EmbeddingDeps } from './deps.js';
 import { embedBatch } from './handlers/embed-batch.js';
+import { eraseUser } from './handlers/erase-user.js';
 import { getCacheStats } from './handlers/get-cache-stats.js';
 
 export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
@@ -19,7 +20,11 @@ export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
       {
         name: 'clinote.embedding.v1.EmbeddingService',
         definition: EmbeddingServiceService,
-        implementation: { embedBatch: bind('EmbedBatch', embedBatch), getCacheStats: bind('GetCacheStats', getCacheStats) },
+        implementation: {
+          embedBatch: bind('EmbedBatch', embedBatch),
+          getCacheStats: bind('GetCacheStats', getCacheStats),
+          eraseUser: bind('EraseUser', eraseUser),
+        },
       },
     ],
   };

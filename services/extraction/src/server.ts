@@ -5,6 +5,7 @@ import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import type { ExtractionConfig } from './config.js';
 import { createDeps, type ExtractionDeps } from './deps.js';
+import { eraseUser } from './handlers/erase-user.js';
 import { evaluate } from './handlers/evaluate.js';
 import { extract } from './handlers/extract.js';
 
@@ -19,7 +20,7 @@ export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
       {
         name: 'clinote.extraction.v1.ExtractionService',
         definition: ExtractionServiceService,
-        implementation: { extract: bind('Extract', extract), evaluate: bind('Evaluate', evaluate) },
+        implementation: { extract: bind('Extract', extract), evaluate: bind('Evaluate', evaluate), eraseUser: bind('EraseUser', eraseUser) },
       },
     ],
   };

@@ -7,6 +7,7 @@ import { ServerCredentials } from '@grpc/grpc-js';
 import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
+import { deleteEncounter, deleteExtraction, deleteUser } from './handlers/erasure.js';
 import { getExtraction, listExtractions } from './handlers/extractions.js';
 import { importEncounters } from './handlers/import-encounters.js';
 import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.js';
@@ -34,6 +35,9 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
           extract: bind('Extract', extract),
           getExtraction: bind('GetExtraction', getExtraction),
           listExtractions: bind('ListExtractions', listExtractions),
+          deleteEncounter: bind('DeleteEncounter', deleteEncounter),
+          deleteExtraction: bind('DeleteExtraction', deleteExtraction),
+          deleteUser: bind('DeleteUser', deleteUser),
         },
       },
     ],

@@ -99,6 +99,21 @@ describe('CandidatePoolCache', () => {
     expect(cache.stats()).toMatchObject({ users: 1, loads: 1, coalesced: 2, hits: 1 });
   });
 
+  it('invalidateMatching drops every matching pool and load in flight, and no other', async () => {
+    const cache = new CandidatePoolCache();
+    const loader = async (): Promise<CandidateRecord[]> => records;
+    const kept = await cache.get('u2\u0000model-a', loader);
+    await cache.get('u1\u0000model-a', loader);
+    await cache.get('u1\u0000model-b', loader);
+    const gate = deferred<CandidateRecord[]>();
+    const inFlight = cache.get('u1\u0000model-c', () => gate.promise);
+    expect(cache.invalidateMatching((key) => key.startsWith('u1\u0000'))).toBe(2);
+    gate.resolve(records);
+    await inFlight;
+    expect(cache.stats().users).toBe(1);
+    expect(await cache.get('u2\u0000model-a', loader)).toBe(kept);
+  });
+
   it('invalidate forces a reload; a load invalidated in flight is not kept', async () => {
     const cache = new CandidatePoolCache();
     let loads = 0;

@@ -415,6 +415,18 @@ export class CandidatePoolCache {
     this.loading.delete(userId);
   }
 
+  /** Drops every pool (and load in flight) whose key matches, e.g. all of an erased user's; how many pools were warm. */
+  invalidateMatching(matches: (key: string) => boolean): number {
+    let dropped = 0;
+    for (const key of [...this.pools.keys()]) {
+      if (!matches(key)) continue;
+      this.pools.delete(key);
+      dropped++;
+    }
+    for (const key of [...this.loading.keys()]) if (matches(key)) this.loading.delete(key);
+    return dropped;
+  }
+
   stats(): CandidatePoolCacheStats {
     return { users: this.pools.size, bytes: this.pools.calculatedSize, ...this.counters };
   }

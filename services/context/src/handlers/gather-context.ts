@@ -62,6 +62,12 @@ export function poolKey(userId: string, embeddingModel: string): string {
   return `${userId}\u0000${embeddingModel}`;
 }
 
+/** Matches the keys of every pool of one user, whatever the model. */
+export function isPoolOf(userId: string): (key: string) => boolean {
+  const prefix = poolKey(userId, '');
+  return (key) => key.startsWith(prefix);
+}
+
 interface StoredEncounters {
   count: number;
   /** created_at of the newest, in ms; 0 when there is none. */
@@ -83,9 +89,9 @@ async function storedEncounters(deps: ContextDeps, userId: string, embeddingMode
 }
 
 /**
- * The warm pool, reloaded when another replica saved encounters since it was loaded: encounters are
- * only ever inserted, so the count and the newest creation time tell whether the pool is current
- * (the time still does when the pool is capped at CONTEXT_POOL_MAX_ENCOUNTERS).
+ * The warm pool, reloaded when another replica saved or deleted encounters since it was loaded: the
+ * count and the newest creation time tell whether the pool is current (the time still does when the
+ * pool is capped at CONTEXT_POOL_MAX_ENCOUNTERS). A replica that deletes drops its own pools at once.
  */
 export async function freshCandidatePool(deps: ContextDeps, userId: string, embeddingModel: string): Promise<CandidatePool> {
   const [stored, pool] = await Promise.all([

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { actingAs } from '@clinote/shared/orm.js';
 import type { PersistentEmbeddingStore } from '../domain/persistent-embedding-store.js';
 import { packVector, unpackVector } from '../domain/vector-bytes.js';
 import { EmbeddingCacheEntry } from './embedding-cache-entry.js';
@@ -8,13 +9,29 @@ const CHUNK = 500; // rows per statement: stays far below Postgres' 65,535 bind 
 
 /**
  * Postgres tier of the embedding cache through MikroORM; bulk reads and upserts in one statement per
- * chunk. Every statement but the start-up warm-up and the aggregate count is for one user, named in
- * its WHERE clause: it reads and writes only that user's rows.
+ * chunk. Every statement but the start-up warm-up and the aggregate count is for one user: it acts
+ * for that user (app.user_id, whatever call's batch it runs in, since lookups of several callers are
+ * coalesced) and names them in its WHERE clause, so it reads and writes only that user's rows.
  */
 export class MikroOrmEmbeddingStore implements PersistentEmbeddingStore {
   constructor(private readonly em: EntityManager) {}
 
-  async getMany(userId: string, keys: string[]): Promise<Map<string, Float32Array>> {
+  getMany(userId: string, keys: string[]): Promise<Map<string, Float32Array>> {
+    return actingAs({ userId }, () => this.getManyActing(userId, keys));
+  }
+
+  putMany(userId: string, entries: { key: string; model: string; vector: Float32Array }[]): Promise<void> {
+    return actingAs({ userId }, () => this.putManyActing(userId, entries));
+  }
+
+  eraseUser(userId: string): Promise<number> {
+    return actingAs({ userId }, async () => {
+      const result = await this.em.getConnection().execute<{ affectedRows: number }>(`delete from ${TABLE} where user_id = ?`, [userId], 'run');
+      return result.affectedRows;
+    });
+  }
+
+  private async getManyActing(userId: string, keys: string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>();
     const unique = [...new Set(keys)];
     for (let i = 0; i < unique.length; i += CHUNK) {
@@ -33,7 +50,7 @@ export class MikroOrmEmbeddingStore implements PersistentEmbeddingStore {
     return found;
   }
 
-  async putMany(userId: string, entries: { key: string; model: string; vector: Float32Array }[]): Promise<void> {
+  private async putManyActing(userId: string, entries: { key: string; model: string; vector: Float32Array }[]): Promise<void> {
     // One row per key: Postgres refuses to upsert the same key twice in one statement.
     const byKey = new Map(entries.map((e) => [e.key, e]));
     const rows = [...byKey.values()];
@@ -67,10 +84,5 @@ export class MikroOrmEmbeddingStore implements PersistentEmbeddingStore {
 
   count(): Promise<number> {
     return this.em.fork().count(EmbeddingCacheEntry);
-  }
-
-  async eraseUser(userId: string): Promise<number> {
-    const result = await this.em.getConnection().execute<{ affectedRows: number }>(`delete from ${TABLE} where user_id = ?`, [userId], 'run');
-    return result.affectedRows;
   }
 }

@@ -3,7 +3,7 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '@clinote/shared/auth/principal.js';
-import { ResourceExhaustedError } from '@clinote/shared/errors.js';
+import { FailedPreconditionError, ResourceExhaustedError } from '@clinote/shared/errors.js';
 import type { Authenticator } from '@clinote/shared/grpc-server.js';
 import type { Logger } from '@clinote/shared/logger.js';
 import type { UserRepository } from '../repositories/users.js';
@@ -54,7 +54,12 @@ export class GatewayAuth {
   readonly authenticate: Authenticator = async (call) => {
     const authorization = call.metadata.get('authorization')[0];
     const { subject } = await this.options.verifier.verify(typeof authorization === 'string' ? authorization : undefined);
-    const principal: Principal = { userId: await this.userIdFor(subject), admin: this.admins.has(subject) };
+    const clinician = await this.clinicianOf(subject);
+    // Being erased: nothing but DeleteUser (which finishes the erasure) until it is done.
+    if (clinician.erasing && call.method !== 'DeleteUser') {
+      throw new FailedPreconditionError("this clinician's data is being erased: DeleteUser completes it");
+    }
+    const principal: Principal = { userId: clinician.id, admin: this.admins.has(subject) };
     if (WRITE_METHODS.has(call.method)) {
       await consume(this.writes, principal.userId, 'too many writes for this clinician: retry later');
       if (call.method === 'CreateUser') await consume(this.profileWrites, principal.userId, 'too many profile changes: retry later');
@@ -67,15 +72,20 @@ export class GatewayAuth {
     for (const [subject, id] of this.userIds.entries()) if (id === userId) this.userIds.delete(subject);
   }
 
-  private async userIdFor(subject: string): Promise<string> {
+  /** The subject's clinician as the database has them now; one erased meanwhile (on any replica) is provisioned anew. */
+  private async clinicianOf(subject: string): Promise<{ id: string; erasing: boolean }> {
     const known = this.userIds.get(subject);
-    if (known) return known;
+    if (known) {
+      const state = await this.options.users.erasureState(known);
+      if (state !== 'absent') return { id: known, erasing: state === 'erasing' };
+      this.userIds.delete(subject);
+    }
     const { user, created } = await this.options.users.provision(subject, () =>
       consume(this.provisions, 'all', 'too many new clinicians: retry later'),
     );
     if (created) this.options.logger.info({ user_id: user.id }, 'clinician provisioned');
     this.userIds.set(subject, user.id);
-    return user.id;
+    return { id: user.id, erasing: user.erasingSince !== null };
   }
 }
 

@@ -7,6 +7,8 @@ export interface UserEntity {
   email: string | null;
   displayName: string | null;
   createdAt: Date;
+  /** Set while DeleteUser erases the clinician: their other calls are refused. */
+  erasingSince: Date | null;
 }
 
 export const UserSchema = new EntitySchema<UserEntity>({
@@ -18,6 +20,7 @@ export const UserSchema = new EntitySchema<UserEntity>({
     email: { type: 'text', nullable: true },
     displayName: { type: 'text', fieldName: 'display_name', nullable: true },
     createdAt: { type: 'Date', fieldName: 'created_at', columnType: 'timestamptz' },
+    erasingSince: { type: 'Date', fieldName: 'erasing_since', columnType: 'timestamptz', nullable: true },
   },
 });
 

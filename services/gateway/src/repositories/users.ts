@@ -30,6 +30,39 @@ export class UserRepository {
     return { user, created: rows.length > 0 };
   }
 
+  /**
+   * Whether the clinician is there, and whether DeleteUser is erasing them: read on every call, so an
+   * erasure through any gateway replica is seen by all of them at once.
+   */
+  erasureState(id: string): Promise<'active' | 'erasing' | 'absent'> {
+    return actingAs({ userId: id }, async () => {
+      const rows = await this.em()
+        .getConnection()
+        .execute<{ erasing: boolean }[]>(`select "erasing_since" is not null as "erasing" from "gateway"."app_user" where "id" = ?`, [id]);
+      const row = rows[0];
+      return !row ? 'absent' : row.erasing ? 'erasing' : 'active';
+    });
+  }
+
+  /** The erasure saga's first step; a clinician already marked keeps the first time, an absent one is no error. */
+  markErasing(id: string): Promise<void> {
+    return actingAs({ userId: id }, async () => {
+      await this.em()
+        .getConnection()
+        .execute(`update "gateway"."app_user" set "erasing_since" = coalesce("erasing_since", now()) where "id" = ?`, [id], 'run');
+    });
+  }
+
+  /** The erasure saga's last step; false when the row was already gone. Acts for that clinician, whoever asked. */
+  deleteUser(id: string): Promise<boolean> {
+    return actingAs({ userId: id }, async () => {
+      const deleted = await this.em()
+        .getConnection()
+        .execute<{ affectedRows: number }>(`delete from "gateway"."app_user" where "id" = ?`, [id], 'run');
+      return deleted.affectedRows > 0;
+    });
+  }
+
   findById(id: string): Promise<UserEntity | null> {
     return this.em().findOne(UserSchema, { id });
   }

@@ -196,6 +196,29 @@ export interface ListEncountersResponse {
   nextPageToken: string;
 }
 
+/** DeleteEncounterRequest acts for the identity token's clinician; it names no user. */
+export interface DeleteEncounterRequest {
+  encounterId: string;
+  /** Only an encounter produced by an extraction (not an imported one). */
+  extractionsOnly: boolean;
+}
+
+/** DeleteEncounterResponse is empty: the encounter is gone. */
+export interface DeleteEncounterResponse {
+}
+
+/** EraseUserDataRequest acts for the identity token's clinician; it names no user. */
+export interface EraseUserDataRequest {
+}
+
+/** EraseUserDataResponse counts the rows deleted (zeros when there was nothing left). */
+export interface EraseUserDataResponse {
+  encounters: number;
+  encounterEmbeddings: number;
+  sops: number;
+  sopVersions: number;
+}
+
 function createBaseCreateSopRequest(): CreateSopRequest {
   return { userId: "", name: "", sections: [] };
 }
@@ -2618,6 +2641,290 @@ export const ListEncountersResponse: MessageFns<ListEncountersResponse> = {
   },
 };
 
+function createBaseDeleteEncounterRequest(): DeleteEncounterRequest {
+  return { encounterId: "", extractionsOnly: false };
+}
+
+export const DeleteEncounterRequest: MessageFns<DeleteEncounterRequest> = {
+  encode(message: DeleteEncounterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.encounterId !== "") {
+      writer.uint32(10).string(message.encounterId);
+    }
+    if (message.extractionsOnly !== false) {
+      writer.uint32(16).bool(message.extractionsOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEncounterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEncounterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.encounterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.extractionsOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEncounterRequest {
+    return {
+      encounterId: isSet(object.encounterId)
+        ? globalThis.String(object.encounterId)
+        : isSet(object.encounter_id)
+        ? globalThis.String(object.encounter_id)
+        : "",
+      extractionsOnly: isSet(object.extractionsOnly)
+        ? globalThis.Boolean(object.extractionsOnly)
+        : isSet(object.extractions_only)
+        ? globalThis.Boolean(object.extractions_only)
+        : false,
+    };
+  },
+
+  toJSON(message: DeleteEncounterRequest): unknown {
+    const obj: any = {};
+    if (message.encounterId !== "") {
+      obj.encounterId = message.encounterId;
+    }
+    if (message.extractionsOnly !== false) {
+      obj.extractionsOnly = message.extractionsOnly;
+    }
+    return obj;
+  },
+};
+
+function createBaseDeleteEncounterResponse(): DeleteEncounterResponse {
+  return {};
+}
+
+export const DeleteEncounterResponse: MessageFns<DeleteEncounterResponse> = {
+  encode(_: DeleteEncounterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEncounterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEncounterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteEncounterResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteEncounterResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseEraseUserDataRequest(): EraseUserDataRequest {
+  return {};
+}
+
+export const EraseUserDataRequest: MessageFns<EraseUserDataRequest> = {
+  encode(_: EraseUserDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): EraseUserDataRequest {
+    return {};
+  },
+
+  toJSON(_: EraseUserDataRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseEraseUserDataResponse(): EraseUserDataResponse {
+  return { encounters: 0, encounterEmbeddings: 0, sops: 0, sopVersions: 0 };
+}
+
+export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
+  encode(message: EraseUserDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.encounters !== 0) {
+      writer.uint32(8).int32(message.encounters);
+    }
+    if (message.encounterEmbeddings !== 0) {
+      writer.uint32(16).int32(message.encounterEmbeddings);
+    }
+    if (message.sops !== 0) {
+      writer.uint32(24).int32(message.sops);
+    }
+    if (message.sopVersions !== 0) {
+      writer.uint32(32).int32(message.sopVersions);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.encounters = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.encounterEmbeddings = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sops = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sopVersions = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserDataResponse {
+    return {
+      encounters: isSet(object.encounters) ? globalThis.Number(object.encounters) : 0,
+      encounterEmbeddings: isSet(object.encounterEmbeddings)
+        ? globalThis.Number(object.encounterEmbeddings)
+        : isSet(object.encounter_embeddings)
+        ? globalThis.Number(object.encounter_embeddings)
+        : 0,
+      sops: isSet(object.sops) ? globalThis.Number(object.sops) : 0,
+      sopVersions: isSet(object.sopVersions)
+        ? globalThis.Number(object.sopVersions)
+        : isSet(object.sop_versions)
+        ? globalThis.Number(object.sop_versions)
+        : 0,
+    };
+  },
+
+  toJSON(message: EraseUserDataResponse): unknown {
+    const obj: any = {};
+    if (message.encounters !== 0) {
+      obj.encounters = Math.round(message.encounters);
+    }
+    if (message.encounterEmbeddings !== 0) {
+      obj.encounterEmbeddings = Math.round(message.encounterEmbeddings);
+    }
+    if (message.sops !== 0) {
+      obj.sops = Math.round(message.sops);
+    }
+    if (message.sopVersions !== 0) {
+      obj.sopVersions = Math.round(message.sopVersions);
+    }
+    return obj;
+  },
+};
+
 /** ContextService owns SOPs and encounters, and chooses past encounters as context. */
 export type ContextServiceService = typeof ContextServiceService;
 export const ContextServiceService = {
@@ -2723,6 +3030,35 @@ export const ContextServiceService = {
       Buffer.from(ListEncountersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListEncountersResponse => ListEncountersResponse.decode(value),
   },
+  /**
+   * Deletes one encounter of the identity token's clinician, with its embedding; NOT_FOUND when they
+   * have none of that id.
+   */
+  deleteEncounter: {
+    path: "/clinote.context.v1.ContextService/DeleteEncounter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteEncounterRequest): Buffer =>
+      Buffer.from(DeleteEncounterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteEncounterRequest => DeleteEncounterRequest.decode(value),
+    responseSerialize: (value: DeleteEncounterResponse): Buffer =>
+      Buffer.from(DeleteEncounterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteEncounterResponse => DeleteEncounterResponse.decode(value),
+  },
+  /**
+   * Deletes everything of the identity token's clinician: encounters, their embeddings, SOPs and their
+   * versions, and drops their warm candidate pools. Idempotent: erasing what is gone succeeds.
+   */
+  eraseUserData: {
+    path: "/clinote.context.v1.ContextService/EraseUserData" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseUserDataRequest): Buffer => Buffer.from(EraseUserDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseUserDataRequest => EraseUserDataRequest.decode(value),
+    responseSerialize: (value: EraseUserDataResponse): Buffer =>
+      Buffer.from(EraseUserDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseUserDataResponse => EraseUserDataResponse.decode(value),
+  },
 } as const;
 
 export interface ContextServiceServer extends UntypedServiceImplementation {
@@ -2739,6 +3075,16 @@ export interface ContextServiceServer extends UntypedServiceImplementation {
   saveEncounter: handleUnaryCall<SaveEncounterRequest, SaveEncounterResponse>;
   getEncounter: handleUnaryCall<GetEncounterRequest, GetEncounterResponse>;
   listEncounters: handleUnaryCall<ListEncountersRequest, ListEncountersResponse>;
+  /**
+   * Deletes one encounter of the identity token's clinician, with its embedding; NOT_FOUND when they
+   * have none of that id.
+   */
+  deleteEncounter: handleUnaryCall<DeleteEncounterRequest, DeleteEncounterResponse>;
+  /**
+   * Deletes everything of the identity token's clinician: encounters, their embeddings, SOPs and their
+   * versions, and drops their warm candidate pools. Idempotent: erasing what is gone succeeds.
+   */
+  eraseUserData: handleUnaryCall<EraseUserDataRequest, EraseUserDataResponse>;
 }
 
 export interface ContextServiceClient extends Client {
@@ -2894,6 +3240,44 @@ export interface ContextServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListEncountersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes one encounter of the identity token's clinician, with its embedding; NOT_FOUND when they
+   * have none of that id.
+   */
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes everything of the identity token's clinician: encounters, their embeddings, SOPs and their
+   * versions, and drops their warm candidate pools. Idempotent: erasing what is gone succeeds.
+   */
+  eraseUserData(
+    request: EraseUserDataRequest,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  eraseUserData(
+    request: EraseUserDataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  eraseUserData(
+    request: EraseUserDataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -58,6 +58,17 @@ export interface GetCacheStatsResponse {
   redisErrors: number;
 }
 
+/** EraseUserRequest acts for the identity token's clinician; it names no user. */
+export interface EraseUserRequest {
+}
+
+/** EraseUserResponse counts the entries removed per tier (this replica's in-process tier only). */
+export interface EraseUserResponse {
+  lruEntries: number;
+  redisKeys: number;
+  persistentEntries: number;
+}
+
 function createBaseEmbedBatchRequest(): EmbedBatchRequest {
   return { texts: [] };
 }
@@ -619,6 +630,152 @@ export const GetCacheStatsResponse: MessageFns<GetCacheStatsResponse> = {
   },
 };
 
+function createBaseEraseUserRequest(): EraseUserRequest {
+  return {};
+}
+
+export const EraseUserRequest: MessageFns<EraseUserRequest> = {
+  encode(_: EraseUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): EraseUserRequest {
+    return {};
+  },
+
+  toJSON(_: EraseUserRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseEraseUserResponse(): EraseUserResponse {
+  return { lruEntries: 0, redisKeys: 0, persistentEntries: 0 };
+}
+
+export const EraseUserResponse: MessageFns<EraseUserResponse> = {
+  encode(message: EraseUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lruEntries !== 0) {
+      writer.uint32(8).int32(message.lruEntries);
+    }
+    if (message.redisKeys !== 0) {
+      writer.uint32(16).int32(message.redisKeys);
+    }
+    if (message.persistentEntries !== 0) {
+      writer.uint32(24).int32(message.persistentEntries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.lruEntries = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.redisKeys = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.persistentEntries = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserResponse {
+    return {
+      lruEntries: isSet(object.lruEntries)
+        ? globalThis.Number(object.lruEntries)
+        : isSet(object.lru_entries)
+        ? globalThis.Number(object.lru_entries)
+        : 0,
+      redisKeys: isSet(object.redisKeys)
+        ? globalThis.Number(object.redisKeys)
+        : isSet(object.redis_keys)
+        ? globalThis.Number(object.redis_keys)
+        : 0,
+      persistentEntries: isSet(object.persistentEntries)
+        ? globalThis.Number(object.persistentEntries)
+        : isSet(object.persistent_entries)
+        ? globalThis.Number(object.persistent_entries)
+        : 0,
+    };
+  },
+
+  toJSON(message: EraseUserResponse): unknown {
+    const obj: any = {};
+    if (message.lruEntries !== 0) {
+      obj.lruEntries = Math.round(message.lruEntries);
+    }
+    if (message.redisKeys !== 0) {
+      obj.redisKeys = Math.round(message.redisKeys);
+    }
+    if (message.persistentEntries !== 0) {
+      obj.persistentEntries = Math.round(message.persistentEntries);
+    }
+    return obj;
+  },
+};
+
 /** EmbeddingService turns texts into vectors through a tiered cache. */
 export type EmbeddingServiceService = typeof EmbeddingServiceService;
 export const EmbeddingServiceService = {
@@ -641,11 +798,29 @@ export const EmbeddingServiceService = {
       Buffer.from(GetCacheStatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCacheStatsResponse => GetCacheStatsResponse.decode(value),
   },
+  /**
+   * Erases every cache entry of the identity token's clinician from the in-process tier, Redis and the
+   * persistent tier. Idempotent; UNAVAILABLE when a tier could not be reached (retry).
+   */
+  eraseUser: {
+    path: "/clinote.embedding.v1.EmbeddingService/EraseUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseUserRequest): Buffer => Buffer.from(EraseUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseUserRequest => EraseUserRequest.decode(value),
+    responseSerialize: (value: EraseUserResponse): Buffer => Buffer.from(EraseUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseUserResponse => EraseUserResponse.decode(value),
+  },
 } as const;
 
 export interface EmbeddingServiceServer extends UntypedServiceImplementation {
   embedBatch: handleUnaryCall<EmbedBatchRequest, EmbedBatchResponse>;
   getCacheStats: handleUnaryCall<GetCacheStatsRequest, GetCacheStatsResponse>;
+  /**
+   * Erases every cache entry of the identity token's clinician from the in-process tier, Redis and the
+   * persistent tier. Idempotent; UNAVAILABLE when a tier could not be reached (retry).
+   */
+  eraseUser: handleUnaryCall<EraseUserRequest, EraseUserResponse>;
 }
 
 export interface EmbeddingServiceClient extends Client {
@@ -678,6 +853,25 @@ export interface EmbeddingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCacheStatsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Erases every cache entry of the identity token's clinician from the in-process tier, Redis and the
+   * persistent tier. Idempotent; UNAVAILABLE when a tier could not be reached (retry).
+   */
+  eraseUser(
+    request: EraseUserRequest,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
+  ): ClientUnaryCall;
+  eraseUser(
+    request: EraseUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
+  ): ClientUnaryCall;
+  eraseUser(
+    request: EraseUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -50,6 +50,15 @@ export interface EvaluateResponse {
   overall?: EvaluationScores | undefined;
 }
 
+/** EraseUserRequest acts for the identity token's clinician; it names no user. */
+export interface EraseUserRequest {
+}
+
+/** EraseUserResponse counts the rows deleted (zero when there was nothing left). */
+export interface EraseUserResponse {
+  llmUsageRecords: number;
+}
+
 function createBaseExtractRequest(): ExtractRequest {
   return { userId: "", transcript: "", sops: [], examples: [] };
 }
@@ -437,6 +446,114 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
   },
 };
 
+function createBaseEraseUserRequest(): EraseUserRequest {
+  return {};
+}
+
+export const EraseUserRequest: MessageFns<EraseUserRequest> = {
+  encode(_: EraseUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): EraseUserRequest {
+    return {};
+  },
+
+  toJSON(_: EraseUserRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseEraseUserResponse(): EraseUserResponse {
+  return { llmUsageRecords: 0 };
+}
+
+export const EraseUserResponse: MessageFns<EraseUserResponse> = {
+  encode(message: EraseUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.llmUsageRecords !== 0) {
+      writer.uint32(8).int32(message.llmUsageRecords);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.llmUsageRecords = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserResponse {
+    return {
+      llmUsageRecords: isSet(object.llmUsageRecords)
+        ? globalThis.Number(object.llmUsageRecords)
+        : isSet(object.llm_usage_records)
+        ? globalThis.Number(object.llm_usage_records)
+        : 0,
+    };
+  },
+
+  toJSON(message: EraseUserResponse): unknown {
+    const obj: any = {};
+    if (message.llmUsageRecords !== 0) {
+      obj.llmUsageRecords = Math.round(message.llmUsageRecords);
+    }
+    return obj;
+  },
+};
+
 /** ExtractionService fills SOPs from a transcript and evaluates the result. */
 export type ExtractionServiceService = typeof ExtractionServiceService;
 export const ExtractionServiceService = {
@@ -460,6 +577,16 @@ export const ExtractionServiceService = {
     responseSerialize: (value: EvaluateResponse): Buffer => Buffer.from(EvaluateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EvaluateResponse => EvaluateResponse.decode(value),
   },
+  /** Deletes every usage record of the identity token's clinician. Idempotent. */
+  eraseUser: {
+    path: "/clinote.extraction.v1.ExtractionService/EraseUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseUserRequest): Buffer => Buffer.from(EraseUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseUserRequest => EraseUserRequest.decode(value),
+    responseSerialize: (value: EraseUserResponse): Buffer => Buffer.from(EraseUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseUserResponse => EraseUserResponse.decode(value),
+  },
 } as const;
 
 export interface ExtractionServiceServer extends UntypedServiceImplementation {
@@ -467,6 +594,8 @@ export interface ExtractionServiceServer extends UntypedServiceImplementation {
   extract: handleUnaryCall<ExtractRequest, ExtractResponse>;
   /** evaluation_phase. */
   evaluate: handleUnaryCall<EvaluateRequest, EvaluateResponse>;
+  /** Deletes every usage record of the identity token's clinician. Idempotent. */
+  eraseUser: handleUnaryCall<EraseUserRequest, EraseUserResponse>;
 }
 
 export interface ExtractionServiceClient extends Client {
@@ -501,6 +630,22 @@ export interface ExtractionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EvaluateResponse) => void,
+  ): ClientUnaryCall;
+  /** Deletes every usage record of the identity token's clinician. Idempotent. */
+  eraseUser(
+    request: EraseUserRequest,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
+  ): ClientUnaryCall;
+  eraseUser(
+    request: EraseUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
+  ): ClientUnaryCall;
+  eraseUser(
+    request: EraseUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseUserResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -179,6 +179,55 @@ export interface ListExtractionsResponse {
   nextPageToken: string;
 }
 
+/** DeleteEncounterRequest deletes one of the caller's encounters; an admin may name another user. */
+export interface DeleteEncounterRequest {
+  /** Empty: the caller. Another user's id: admins only (PERMISSION_DENIED otherwise). */
+  userId: string;
+  encounterId: string;
+}
+
+/** DeleteEncounterResponse is empty: the encounter is gone. */
+export interface DeleteEncounterResponse {
+}
+
+/** DeleteExtractionRequest deletes one of the caller's extractions; an admin may name another user. */
+export interface DeleteExtractionRequest {
+  /** Empty: the caller. Another user's id: admins only (PERMISSION_DENIED otherwise). */
+  userId: string;
+  extractionId: string;
+}
+
+/** DeleteExtractionResponse is empty: the extraction is gone. */
+export interface DeleteExtractionResponse {
+}
+
+/** DeleteUserRequest erases the caller; an admin may name another user. */
+export interface DeleteUserRequest {
+  /** Empty: the caller. Another user's id: admins only (PERMISSION_DENIED otherwise). */
+  userId: string;
+}
+
+/** ErasureSummary counts what one DeleteUser removed; a retry after success counts zeros. */
+export interface ErasureSummary {
+  encounters: number;
+  encounterEmbeddings: number;
+  sops: number;
+  sopVersions: number;
+  llmUsageRecords: number;
+  /** Persistent (Postgres) embedding cache entries. */
+  embeddingCacheEntries: number;
+  embeddingCacheRedisKeys: number;
+  /** In-process entries of the embedding replica that served the erasure. */
+  embeddingCacheLruEntries: number;
+  /** False when the user record was already gone (a retry, or an unknown id). */
+  userRecordDeleted: boolean;
+}
+
+/** DeleteUserResponse says what was erased. */
+export interface DeleteUserResponse {
+  summary?: ErasureSummary | undefined;
+}
+
 function createBaseUser(): User {
   return { id: "", email: "", displayName: "", createdAt: undefined };
 }
@@ -2259,6 +2308,600 @@ export const ListExtractionsResponse: MessageFns<ListExtractionsResponse> = {
   },
 };
 
+function createBaseDeleteEncounterRequest(): DeleteEncounterRequest {
+  return { userId: "", encounterId: "" };
+}
+
+export const DeleteEncounterRequest: MessageFns<DeleteEncounterRequest> = {
+  encode(message: DeleteEncounterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.encounterId !== "") {
+      writer.uint32(18).string(message.encounterId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEncounterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEncounterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.encounterId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEncounterRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      encounterId: isSet(object.encounterId)
+        ? globalThis.String(object.encounterId)
+        : isSet(object.encounter_id)
+        ? globalThis.String(object.encounter_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteEncounterRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.encounterId !== "") {
+      obj.encounterId = message.encounterId;
+    }
+    return obj;
+  },
+};
+
+function createBaseDeleteEncounterResponse(): DeleteEncounterResponse {
+  return {};
+}
+
+export const DeleteEncounterResponse: MessageFns<DeleteEncounterResponse> = {
+  encode(_: DeleteEncounterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEncounterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEncounterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteEncounterResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteEncounterResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseDeleteExtractionRequest(): DeleteExtractionRequest {
+  return { userId: "", extractionId: "" };
+}
+
+export const DeleteExtractionRequest: MessageFns<DeleteExtractionRequest> = {
+  encode(message: DeleteExtractionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.extractionId !== "") {
+      writer.uint32(18).string(message.extractionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteExtractionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteExtractionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.extractionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteExtractionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      extractionId: isSet(object.extractionId)
+        ? globalThis.String(object.extractionId)
+        : isSet(object.extraction_id)
+        ? globalThis.String(object.extraction_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteExtractionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.extractionId !== "") {
+      obj.extractionId = message.extractionId;
+    }
+    return obj;
+  },
+};
+
+function createBaseDeleteExtractionResponse(): DeleteExtractionResponse {
+  return {};
+}
+
+export const DeleteExtractionResponse: MessageFns<DeleteExtractionResponse> = {
+  encode(_: DeleteExtractionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteExtractionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteExtractionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteExtractionResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteExtractionResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseDeleteUserRequest(): DeleteUserRequest {
+  return { userId: "" };
+}
+
+export const DeleteUserRequest: MessageFns<DeleteUserRequest> = {
+  encode(message: DeleteUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteUserRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteUserRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+};
+
+function createBaseErasureSummary(): ErasureSummary {
+  return {
+    encounters: 0,
+    encounterEmbeddings: 0,
+    sops: 0,
+    sopVersions: 0,
+    llmUsageRecords: 0,
+    embeddingCacheEntries: 0,
+    embeddingCacheRedisKeys: 0,
+    embeddingCacheLruEntries: 0,
+    userRecordDeleted: false,
+  };
+}
+
+export const ErasureSummary: MessageFns<ErasureSummary> = {
+  encode(message: ErasureSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.encounters !== 0) {
+      writer.uint32(8).int32(message.encounters);
+    }
+    if (message.encounterEmbeddings !== 0) {
+      writer.uint32(16).int32(message.encounterEmbeddings);
+    }
+    if (message.sops !== 0) {
+      writer.uint32(24).int32(message.sops);
+    }
+    if (message.sopVersions !== 0) {
+      writer.uint32(32).int32(message.sopVersions);
+    }
+    if (message.llmUsageRecords !== 0) {
+      writer.uint32(40).int32(message.llmUsageRecords);
+    }
+    if (message.embeddingCacheEntries !== 0) {
+      writer.uint32(48).int32(message.embeddingCacheEntries);
+    }
+    if (message.embeddingCacheRedisKeys !== 0) {
+      writer.uint32(56).int32(message.embeddingCacheRedisKeys);
+    }
+    if (message.embeddingCacheLruEntries !== 0) {
+      writer.uint32(64).int32(message.embeddingCacheLruEntries);
+    }
+    if (message.userRecordDeleted !== false) {
+      writer.uint32(72).bool(message.userRecordDeleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.encounters = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.encounterEmbeddings = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sops = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sopVersions = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.llmUsageRecords = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.embeddingCacheEntries = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.embeddingCacheRedisKeys = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.embeddingCacheLruEntries = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.userRecordDeleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureSummary {
+    return {
+      encounters: isSet(object.encounters) ? globalThis.Number(object.encounters) : 0,
+      encounterEmbeddings: isSet(object.encounterEmbeddings)
+        ? globalThis.Number(object.encounterEmbeddings)
+        : isSet(object.encounter_embeddings)
+        ? globalThis.Number(object.encounter_embeddings)
+        : 0,
+      sops: isSet(object.sops) ? globalThis.Number(object.sops) : 0,
+      sopVersions: isSet(object.sopVersions)
+        ? globalThis.Number(object.sopVersions)
+        : isSet(object.sop_versions)
+        ? globalThis.Number(object.sop_versions)
+        : 0,
+      llmUsageRecords: isSet(object.llmUsageRecords)
+        ? globalThis.Number(object.llmUsageRecords)
+        : isSet(object.llm_usage_records)
+        ? globalThis.Number(object.llm_usage_records)
+        : 0,
+      embeddingCacheEntries: isSet(object.embeddingCacheEntries)
+        ? globalThis.Number(object.embeddingCacheEntries)
+        : isSet(object.embedding_cache_entries)
+        ? globalThis.Number(object.embedding_cache_entries)
+        : 0,
+      embeddingCacheRedisKeys: isSet(object.embeddingCacheRedisKeys)
+        ? globalThis.Number(object.embeddingCacheRedisKeys)
+        : isSet(object.embedding_cache_redis_keys)
+        ? globalThis.Number(object.embedding_cache_redis_keys)
+        : 0,
+      embeddingCacheLruEntries: isSet(object.embeddingCacheLruEntries)
+        ? globalThis.Number(object.embeddingCacheLruEntries)
+        : isSet(object.embedding_cache_lru_entries)
+        ? globalThis.Number(object.embedding_cache_lru_entries)
+        : 0,
+      userRecordDeleted: isSet(object.userRecordDeleted)
+        ? globalThis.Boolean(object.userRecordDeleted)
+        : isSet(object.user_record_deleted)
+        ? globalThis.Boolean(object.user_record_deleted)
+        : false,
+    };
+  },
+
+  toJSON(message: ErasureSummary): unknown {
+    const obj: any = {};
+    if (message.encounters !== 0) {
+      obj.encounters = Math.round(message.encounters);
+    }
+    if (message.encounterEmbeddings !== 0) {
+      obj.encounterEmbeddings = Math.round(message.encounterEmbeddings);
+    }
+    if (message.sops !== 0) {
+      obj.sops = Math.round(message.sops);
+    }
+    if (message.sopVersions !== 0) {
+      obj.sopVersions = Math.round(message.sopVersions);
+    }
+    if (message.llmUsageRecords !== 0) {
+      obj.llmUsageRecords = Math.round(message.llmUsageRecords);
+    }
+    if (message.embeddingCacheEntries !== 0) {
+      obj.embeddingCacheEntries = Math.round(message.embeddingCacheEntries);
+    }
+    if (message.embeddingCacheRedisKeys !== 0) {
+      obj.embeddingCacheRedisKeys = Math.round(message.embeddingCacheRedisKeys);
+    }
+    if (message.embeddingCacheLruEntries !== 0) {
+      obj.embeddingCacheLruEntries = Math.round(message.embeddingCacheLruEntries);
+    }
+    if (message.userRecordDeleted !== false) {
+      obj.userRecordDeleted = message.userRecordDeleted;
+    }
+    return obj;
+  },
+};
+
+function createBaseDeleteUserResponse(): DeleteUserResponse {
+  return { summary: undefined };
+}
+
+export const DeleteUserResponse: MessageFns<DeleteUserResponse> = {
+  encode(message: DeleteUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summary !== undefined) {
+      ErasureSummary.encode(message.summary, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summary = ErasureSummary.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteUserResponse {
+    return { summary: isSet(object.summary) ? ErasureSummary.fromJSON(object.summary) : undefined };
+  },
+
+  toJSON(message: DeleteUserResponse): unknown {
+    const obj: any = {};
+    if (message.summary !== undefined) {
+      obj.summary = ErasureSummary.toJSON(message.summary);
+    }
+    return obj;
+  },
+};
+
 /** GatewayService is the public API: clinicians, their SOPs, past encounters and extractions. */
 export type GatewayServiceService = typeof GatewayServiceService;
 export const GatewayServiceService = {
@@ -2358,6 +3001,47 @@ export const GatewayServiceService = {
       Buffer.from(ListExtractionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListExtractionsResponse => ListExtractionsResponse.decode(value),
   },
+  /**
+   * Deletes one encounter, imported or produced by an extraction. NOT_FOUND when the user has none of
+   * that id (another clinician's included).
+   */
+  deleteEncounter: {
+    path: "/clinote.gateway.v1.GatewayService/DeleteEncounter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteEncounterRequest): Buffer =>
+      Buffer.from(DeleteEncounterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteEncounterRequest => DeleteEncounterRequest.decode(value),
+    responseSerialize: (value: DeleteEncounterResponse): Buffer =>
+      Buffer.from(DeleteEncounterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteEncounterResponse => DeleteEncounterResponse.decode(value),
+  },
+  /** Deletes one extraction (an encounter produced by Extract; its id is the extraction id). */
+  deleteExtraction: {
+    path: "/clinote.gateway.v1.GatewayService/DeleteExtraction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteExtractionRequest): Buffer =>
+      Buffer.from(DeleteExtractionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteExtractionRequest => DeleteExtractionRequest.decode(value),
+    responseSerialize: (value: DeleteExtractionResponse): Buffer =>
+      Buffer.from(DeleteExtractionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteExtractionResponse => DeleteExtractionResponse.decode(value),
+  },
+  /**
+   * Erases a clinician: their rows in every service, their embedding cache entries and warm candidate
+   * pools, then their user record. Safe to retry, also after a failure midway; the clinician's other
+   * calls are refused (FAILED_PRECONDITION) until it completes. Audit records are kept: ids only.
+   */
+  deleteUser: {
+    path: "/clinote.gateway.v1.GatewayService/DeleteUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteUserRequest): Buffer => Buffer.from(DeleteUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteUserRequest => DeleteUserRequest.decode(value),
+    responseSerialize: (value: DeleteUserResponse): Buffer => Buffer.from(DeleteUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteUserResponse => DeleteUserResponse.decode(value),
+  },
 } as const;
 
 export interface GatewayServiceServer extends UntypedServiceImplementation {
@@ -2371,6 +3055,19 @@ export interface GatewayServiceServer extends UntypedServiceImplementation {
   extract: handleUnaryCall<ExtractRequest, ExtractResponse>;
   getExtraction: handleUnaryCall<GetExtractionRequest, GetExtractionResponse>;
   listExtractions: handleUnaryCall<ListExtractionsRequest, ListExtractionsResponse>;
+  /**
+   * Deletes one encounter, imported or produced by an extraction. NOT_FOUND when the user has none of
+   * that id (another clinician's included).
+   */
+  deleteEncounter: handleUnaryCall<DeleteEncounterRequest, DeleteEncounterResponse>;
+  /** Deletes one extraction (an encounter produced by Extract; its id is the extraction id). */
+  deleteExtraction: handleUnaryCall<DeleteExtractionRequest, DeleteExtractionResponse>;
+  /**
+   * Erases a clinician: their rows in every service, their embedding cache entries and warm candidate
+   * pools, then their user record. Safe to retry, also after a failure midway; the clinician's other
+   * calls are refused (FAILED_PRECONDITION) until it completes. Audit records are kept: ids only.
+   */
+  deleteUser: handleUnaryCall<DeleteUserRequest, DeleteUserResponse>;
 }
 
 export interface GatewayServiceClient extends Client {
@@ -2523,6 +3220,61 @@ export interface GatewayServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListExtractionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes one encounter, imported or produced by an extraction. NOT_FOUND when the user has none of
+   * that id (another clinician's included).
+   */
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  deleteEncounter(
+    request: DeleteEncounterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteEncounterResponse) => void,
+  ): ClientUnaryCall;
+  /** Deletes one extraction (an encounter produced by Extract; its id is the extraction id). */
+  deleteExtraction(
+    request: DeleteExtractionRequest,
+    callback: (error: ServiceError | null, response: DeleteExtractionResponse) => void,
+  ): ClientUnaryCall;
+  deleteExtraction(
+    request: DeleteExtractionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteExtractionResponse) => void,
+  ): ClientUnaryCall;
+  deleteExtraction(
+    request: DeleteExtractionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteExtractionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Erases a clinician: their rows in every service, their embedding cache entries and warm candidate
+   * pools, then their user record. Safe to retry, also after a failure midway; the clinician's other
+   * calls are refused (FAILED_PRECONDITION) until it completes. Audit records are kept: ids only.
+   */
+  deleteUser(
+    request: DeleteUserRequest,
+    callback: (error: ServiceError | null, response: DeleteUserResponse) => void,
+  ): ClientUnaryCall;
+  deleteUser(
+    request: DeleteUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteUserResponse) => void,
+  ): ClientUnaryCall;
+  deleteUser(
+    request: DeleteUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteUserResponse) => void,
   ): ClientUnaryCall;
 }
 

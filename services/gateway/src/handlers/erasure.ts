@@ -1,0 +1,60 @@
+import type {
+  DeleteEncounterRequest,
+  DeleteEncounterResponse,
+  DeleteExtractionRequest,
+  DeleteExtractionResponse,
+  DeleteUserRequest,
+  DeleteUserResponse,
+} from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import type { CallContext } from '@clinote/shared/grpc-server.js';
+import { requireUuids } from '@clinote/shared/validation.js';
+import { erasureTarget } from '../auth/target-user.js';
+import type { GatewayDeps } from '../deps.js';
+import { runErasure } from '../erasure/saga.js';
+import { callPeer } from '../peers.js';
+
+/** One encounter, imported or extracted: the context service answers NOT_FOUND for anyone else's id. */
+export async function deleteEncounter(deps: GatewayDeps, req: DeleteEncounterRequest, ctx: CallContext): Promise<DeleteEncounterResponse> {
+  const target = erasureTarget(ctx, req.userId);
+  requireUuids({ encounter_id: req.encounterId });
+  await callPeer(deps, { ...ctx, principal: target }, deps.context, deps.context.deleteEncounter, {
+    encounterId: req.encounterId,
+    extractionsOnly: false,
+  });
+  return {};
+}
+
+/** One extraction: an encounter produced by Extract (extraction ids are encounter ids). */
+export async function deleteExtraction(
+  deps: GatewayDeps,
+  req: DeleteExtractionRequest,
+  ctx: CallContext,
+): Promise<DeleteExtractionResponse> {
+  const target = erasureTarget(ctx, req.userId);
+  requireUuids({ extraction_id: req.extractionId });
+  await callPeer(deps, { ...ctx, principal: target }, deps.context, deps.context.deleteEncounter, {
+    encounterId: req.extractionId,
+    extractionsOnly: true,
+  });
+  return {};
+}
+
+/**
+ * The erasure saga (erasure/saga.ts) for the caller, or for the named user when an admin asks. Every
+ * peer step acts for the target user, so each service deletes that user's rows and nobody else's.
+ */
+export async function deleteUser(deps: GatewayDeps, req: DeleteUserRequest, ctx: CallContext): Promise<DeleteUserResponse> {
+  const target = erasureTarget(ctx, req.userId);
+  const asTarget = { ...ctx, principal: target };
+  const summary = await runErasure({
+    markErasing: () => deps.users.markErasing(target.userId),
+    eraseContext: () => callPeer(deps, asTarget, deps.context, deps.context.eraseUserData, {}),
+    eraseEmbedding: () => callPeer(deps, asTarget, deps.embedding, deps.embedding.eraseUser, {}),
+    eraseExtraction: () => callPeer(deps, asTarget, deps.extraction, deps.extraction.eraseUser, {}),
+    deleteUserRecord: () => deps.users.deleteUser(target.userId),
+  });
+  // The subject's next call provisions a new, empty clinician.
+  deps.auth.forget(target.userId);
+  ctx.logger.info({ target_user_id: target.userId, on_behalf: target.userId !== ctx.principal.userId, ...summary }, 'user erased');
+  return { summary };
+}
