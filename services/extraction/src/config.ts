@@ -27,6 +27,10 @@ const extractionEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend
   LLM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   LLM_MAX_REASKS: z.coerce.number().int().nonnegative().default(2),
   LLM_PRICES: priceTable,
+  /** Worker threads for CPU-heavy work (offline extraction, evaluation). Unset: one per available core. */
+  EXTRACTION_WORKERS: optionalEnv(z.coerce.number().int().positive()),
+  /** Pool tasks that may wait for a worker (a request has one task per SOP); beyond it RESOURCE_EXHAUSTED. */
+  EXTRACTION_MAX_QUEUE: z.coerce.number().int().nonnegative().default(64),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -1,9 +1,10 @@
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import type { ExtractionConfig } from './config.js';
+import { CpuPool } from './domain/cpu-pool.js';
 import type { Extractor } from './domain/extractor.js';
-import { OfflineExtractor } from './domain/offline-extractor.js';
 import { OpenAiExtractor } from './domain/openai-extractor.js';
+import { PooledOfflineExtractor } from './domain/pooled-offline-extractor.js';
 import { extractionEntities } from './entities/llm-usage.js';
 import { extractionMigrations } from './migrations/index.js';
 
@@ -12,11 +13,14 @@ export interface ExtractionDeps {
   orm: Orm;
   logger: Logger;
   extractor: Extractor;
+  /** Worker threads for CPU-heavy work, so the event loop stays free. */
+  cpuPool: CpuPool;
   close(): Promise<void>;
 }
 
-export function createExtractor(config: ExtractionConfig): Extractor {
-  if (!config.OPENAI_API_KEY) return new OfflineExtractor();
+/** The OpenAI extractor waits on the network (main thread); the offline one computes (worker pool). */
+export function createExtractor(config: ExtractionConfig, cpuPool: CpuPool): Extractor {
+  if (!config.OPENAI_API_KEY) return new PooledOfflineExtractor(cpuPool);
   return new OpenAiExtractor({
     apiKey: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
@@ -38,15 +42,17 @@ export async function createDeps(config: ExtractionConfig): Promise<ExtractionDe
     entities: extractionEntities,
     migrations: extractionMigrations,
   });
-  const extractor = createExtractor(config);
-  logger.info({ extractor: extractor.name }, 'extractor selected');
+  const cpuPool = new CpuPool({ threads: config.EXTRACTION_WORKERS, maxQueue: config.EXTRACTION_MAX_QUEUE });
+  const extractor = createExtractor(config, cpuPool);
+  logger.info({ extractor: extractor.name, cpu_workers: cpuPool.threads }, 'extractor selected');
   return {
     config,
     orm,
     logger,
     extractor,
+    cpuPool,
     async close() {
-      await orm.close(true);
+      await Promise.all([cpuPool.close(), orm.close(true)]);
     },
   };
 }

@@ -1,26 +1,15 @@
 import type { EvaluateRequest, EvaluateResponse } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { ValidationError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { combineEvaluations, evaluateResult } from '../domain/evaluation.js';
 import type { ExtractionDeps } from '../deps.js';
 
 /** evaluation_phase: grounding, completeness, consistency, numeric support and, with a reference, ROUGE. */
-export async function evaluate(_deps: ExtractionDeps, req: EvaluateRequest, _ctx: CallContext): Promise<EvaluateResponse> {
+export async function evaluate(deps: ExtractionDeps, req: EvaluateRequest, ctx: CallContext): Promise<EvaluateResponse> {
   if (req.results.length !== req.sops.length) {
     throw ValidationError.field('results', 'one result per SOP is required');
   }
-  const evaluations = req.results.map((result, i) => {
-    const sop = req.sops[i]!;
-    if (result.sopId !== sop.id) throw ValidationError.field(`results[${i}].sop_id`, 'does not match sops[i].id');
-    return {
-      sopId: sop.id,
-      scores: evaluateResult({
-        transcript: req.transcript,
-        sop,
-        result,
-        referenceNote: req.referenceNote || undefined,
-      }),
-    };
-  });
-  return { evaluations, overall: combineEvaluations(evaluations.map((e) => e.scores)) };
+  const mismatch = req.results.findIndex((result, i) => result.sopId !== req.sops[i]!.id);
+  if (mismatch >= 0) throw ValidationError.field(`results[${mismatch}].sop_id`, 'does not match sops[i].id');
+  // Scoring (ROUGE over long notes included) is CPU work: it runs in the worker pool, under the call's bounds.
+  return deps.cpuPool.run('evaluation', req, { signal: ctx.signal, deadline: ctx.deadline });
 }
