@@ -181,7 +181,7 @@ describe("clinician B against clinician A's data", () => {
     }
     // A's SOP was not changed by B's attempts.
     const aSops = (await call(a, a.listSops, { userId: '', includeInactive: true })).sops;
-    expect(aSops.map((s) => [s.name, s.isActive, s.version])).toEqual([['A SOAP', true, 1]]);
+    expect(aSops.map((s) => [s.name, s.active, s.version])).toEqual([['A SOAP', true, 1]]);
     // Nothing of A's patients in any span.
     const fragment = valid[0]!.src.slice(300, 360);
     for (const span of exporter.getFinishedSpans()) expect(JSON.stringify(span.attributes)).not.toContain(fragment);

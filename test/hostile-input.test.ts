@@ -55,11 +55,16 @@ describe('an undecodable request', () => {
 
 describe('a request with thousands of violations', () => {
   it('reports at most 100 of them and a count of the rest, in a trailer the client receives', async () => {
-    const encounters = Array.from({ length: 600 }, () => ({ transcript: '', note: '', externalId: '', qualityScore: undefined }));
+    // 500 encounters (the most one import takes), each with an empty transcript and note: 1,000 violations.
+    const encounters = Array.from({ length: 500 }, () => ({ transcript: ' ', note: '', externalId: '', qualityScore: undefined }));
     const refused = await refusal(call(mesh.client, mesh.client.importEncounters, { userId: '', encounters }));
     expect(refused.code).toBe(status.INVALID_ARGUMENT);
     expect(refused.violations).toHaveLength(101);
-    expect(refused.violations.at(-1)!.description).toBe('and 1101 more violations');
+    expect(refused.violations.slice(0, 2).map((v) => v.field)).toEqual(['encounters[0].transcript', 'encounters[0].note']);
+    expect(refused.violations.at(-1)!.description).toBe('and 900 more violations');
+    // One element too many is one violation, found before any element is looked at.
+    const tooMany = await refusal(call(mesh.client, mesh.client.importEncounters, { userId: '', encounters: [...encounters, ...encounters] }));
+    expect(tooMany.violations).toEqual([{ field: 'encounters', description: 'at most 500 elements' }]);
   });
 });
 
