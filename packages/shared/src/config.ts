@@ -34,6 +34,8 @@ export const serverEnv = z.object({
   GRPC_ADDRESS: z.string().default('0.0.0.0:0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+  /** Admission control: calls one server works on at once; above it, RESOURCE_EXHAUSTED at once. */
+  MAX_CONCURRENT_CALLS: intFromEnv(512),
   /** Unset: JSON logs on stdout. */
   LOG_FILE: optionalEnv(z.string()),
   /** mTLS between services: all three PEM paths, or none (plaintext). */

@@ -31,12 +31,47 @@ export interface PeerOptions {
   defaultTimeoutMs: number;
 }
 
+/**
+ * Methods safe to send again after UNAVAILABLE: reads, and writes whose repetition is harmless
+ * (embedding is cached; evaluation is pure). Extraction may bill an LLM and saves may create rows:
+ * those are never retried by the channel.
+ */
+const RETRYABLE = [
+  { service: 'clinote.context.v1.ContextService', method: 'GatherContext' },
+  { service: 'clinote.context.v1.ContextService', method: 'SelectContext' },
+  { service: 'clinote.context.v1.ContextService', method: 'GetEncounter' },
+  { service: 'clinote.context.v1.ContextService', method: 'ListEncounters' },
+  { service: 'clinote.context.v1.ContextService', method: 'ListSops' },
+  { service: 'clinote.embedding.v1.EmbeddingService', method: 'EmbedBatch' },
+  { service: 'clinote.embedding.v1.EmbeddingService', method: 'GetCacheStats' },
+  { service: 'clinote.extraction.v1.ExtractionService', method: 'Evaluate' },
+];
+
+/** Round robin over every replica; UNAVAILABLE retried on idempotent methods within a retry budget. */
+export const PEER_SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: RETRYABLE,
+      retryPolicy: {
+        maxAttempts: 3,
+        initialBackoff: '0.05s',
+        maxBackoff: '0.5s',
+        backoffMultiplier: 2,
+        retryableStatusCodes: ['UNAVAILABLE'],
+      },
+    },
+  ],
+  // The budget: retries stop when more than half the recent calls failed (gRFC A6 throttling).
+  retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
+};
+
 type ClientCtor<C> = new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) => C;
 
 export function createPeerClient<C extends Client>(Ctor: ClientCtor<C>, options: PeerOptions): C {
   return new Ctor(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
     // Round robin over every address the name resolves to, so replicas share the load.
-    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.service_config': JSON.stringify(PEER_SERVICE_CONFIG),
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });

@@ -19,6 +19,7 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { PeerCertificate } from 'node:tls';
 import type { Principal } from './auth/principal.js';
+import { Admission, AdmissionRefusedError, RETRY_AFTER_KEY } from './admission.js';
 import { loggableError } from './error-log.js';
 import { MalformedRequest, tolerantDefinition } from './malformed-request.js';
 import { checkRequestBounds } from './request-bounds.js';
@@ -69,6 +70,8 @@ export interface GrpcServerOptions {
   bindings: ServiceBinding[];
   /** Runs before every handler; a call it refuses never reaches one. */
   authenticate: Authenticator;
+  /** Bound on this server's calls in flight (admission control); unset: no bound. */
+  admission?: Admission;
   /** Wraps every authenticated call, e.g. to open an ORM request context acting for its principal. */
   around?: <T>(ctx: CallContext, fn: () => Promise<T>) => Promise<T>;
   /** Real readiness (database reachable), checked before SERVING is reported and then every readinessIntervalMs. */
@@ -114,7 +117,7 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
   return undefined;
 }
 
-export type HandlerOptions = Pick<GrpcServerOptions, 'scope' | 'logger' | 'around' | 'authenticate'>;
+export type HandlerOptions = Pick<GrpcServerOptions, 'scope' | 'logger' | 'around' | 'authenticate' | 'admission'>;
 
 /**
  * Adapts an async handler to grpc-js: trace context from metadata, a server span, deadline and
@@ -145,7 +148,8 @@ export function unary<Req, Res>(
           .then((principal) => {
             const ctx: CallContext = { deadline, signal: bound.signal, logger, principal };
             const run = () => handler(call.request, ctx);
-            return options.around ? options.around(ctx, run) : run();
+            const admitted = () => (options.around ? options.around(ctx, run) : run());
+            return options.admission ? options.admission.run(admitted) : admitted();
           })
           .then(
           (response) => {
@@ -159,6 +163,7 @@ export function unary<Req, Res>(
             span.setStatus({ code: SpanStatusCode.ERROR, message: status[s.code] });
             if (s.internal) logger.error({ error: loggableError(err), code: status[s.code] }, 'call failed');
             else logger.info({ code: status[s.code], duration_ms: performance.now() - started }, 'call refused');
+            if (err instanceof AdmissionRefusedError) s.metadata.set(RETRY_AFTER_KEY, String(err.retryAfterMs));
             callback({ code: s.code, details: s.details, metadata: s.metadata });
           },
         ).finally(() => {
@@ -207,7 +212,15 @@ export async function startGrpcServer(
   address = '0.0.0.0:0',
   credentials: ServerCredentials = ServerCredentials.createInsecure(),
 ): Promise<RunningServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // Dead clients are noticed, and long-lived connections end so clients rebalance onto new replicas.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_connection_age_ms': 5 * 60_000,
+    'grpc.max_connection_age_grace_ms': 30_000,
+    'grpc.max_connection_idle_ms': 10 * 60_000,
+  });
   for (const binding of options.bindings) server.addService(tolerantDefinition(binding.definition), binding.implementation);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING' });

@@ -1,5 +1,6 @@
 import { ContextServiceService } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
+import { Admission } from '@clinote/shared/admission.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
@@ -14,7 +15,7 @@ import { selectContext } from './handlers/select-context.js';
 import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.js';
 
 export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-context', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
+  const base = { scope: 'clinote-context', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config), admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

@@ -1,5 +1,6 @@
 import { ExtractionServiceService } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { internalAuthenticatorFor } from '@clinote/shared/auth/internal-authenticator.js';
+import { Admission } from '@clinote/shared/admission.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
@@ -10,7 +11,7 @@ import { evaluate } from './handlers/evaluate.js';
 import { extract } from './handlers/extract.js';
 
 export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-extraction', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config) };
+  const base = { scope: 'clinote-extraction', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config), admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

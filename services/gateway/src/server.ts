@@ -1,4 +1,5 @@
 import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { Admission } from '@clinote/shared/admission.js';
 import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
@@ -14,7 +15,7 @@ import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.j
 import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-gateway', logger: deps.logger, around: actingFor(deps.orm), authenticate: deps.auth.authenticate };
+  const base = { scope: 'clinote-gateway', logger: deps.logger, around: actingFor(deps.orm), authenticate: deps.auth.authenticate, admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
   const bind = handlerBinder(base, deps);
   return {
     ...base,
