@@ -174,3 +174,25 @@ describe('createOrm', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe("the caller's deadline and cancellation reach Postgres", () => {
+  const sleep = (em: Orm['em']) => em.getConnection().execute('select pg_sleep(4)');
+
+  it('gives each transaction what remains of the deadline as its statement timeout', async () => {
+    // pg_sleep(4) would succeed within the 5 s configured bound: only the deadline's timeout stops it.
+    const failure = await actingAs({ userId: A, deadline: new Date(Date.now() + 300) }, () => sleep(wide.em.fork())).catch((e: unknown) => e);
+    expect((failure as { code?: string }).code).toBe('57014');
+  });
+
+  it('cancels the running statement when the caller gives up', async () => {
+    const controller = new AbortController();
+    const running = actingAs({ userId: A, signal: controller.signal }, () => sleep(wide.em.fork())).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 200);
+    expect(((await running) as { code?: string }).code).toBe('57014');
+  });
+
+  it('does not reach the database once the deadline has passed', async () => {
+    const failure = await actingAs({ userId: A, deadline: new Date(Date.now() - 1) }, () => sleep(wide.em.fork())).catch((e: unknown) => e);
+    expect((failure as Error).message).toMatch(/deadline exceeded/);
+  });
+});

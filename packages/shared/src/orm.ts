@@ -16,6 +16,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection, PostgreSqlDriver, type Knex } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { DatabaseSettings } from './config.js';
+import { DeadlineExceededError, throwIfAborted } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface OrmOptions {
@@ -193,6 +194,10 @@ function quoteIdent(name: string): string {
 export interface ActingIdentity {
   userId?: string;
   subject?: string;
+  /** The caller's deadline: each transaction's statement_timeout is what remains of it. */
+  deadline?: Date | undefined;
+  /** The caller's cancellation: a statement running when it fires is cancelled on the server. */
+  signal?: AbortSignal | undefined;
 }
 
 const acting = new AsyncLocalStorage<ActingIdentity>();
@@ -215,11 +220,20 @@ export function currentActingIdentity(): ActingIdentity | undefined {
 
 /** `around` for a service's gRPC server: a fresh identity map per call, acting for the call's principal. */
 export function actingFor(orm: Orm) {
-  return <T>(ctx: { principal: { userId: string } }, fn: () => Promise<T>): Promise<T> =>
-    RequestContext.create(orm.em, () => actingAs({ userId: ctx.principal.userId }, fn));
+  return <T>(ctx: { principal: { userId: string }; deadline?: Date | undefined; signal?: AbortSignal }, fn: () => Promise<T>): Promise<T> =>
+    RequestContext.create(orm.em, () => actingAs({ userId: ctx.principal.userId, deadline: ctx.deadline, signal: ctx.signal }, fn));
 }
 
-const SET_ACTING = "select set_config('app.user_id', ?, true), set_config('app.subject', ?, true)";
+const SET_ACTING =
+  "select set_config('app.user_id', ?, true), set_config('app.subject', ?, true), set_config('statement_timeout', ?, true), pg_backend_pid() as pid";
+
+/** statement_timeout for a transaction: the caller's remaining time, never longer than the configured bound. */
+function statementTimeout(identity: ActingIdentity, configuredMs: number): string {
+  if (!identity.deadline) return String(configuredMs);
+  const remaining = identity.deadline.getTime() - Date.now();
+  if (remaining <= 0) throw new DeadlineExceededError('deadline exceeded before the database was reached');
+  return String(configuredMs > 0 ? Math.min(configuredMs, Math.ceil(remaining)) : Math.ceil(remaining));
+}
 
 /**
  * Every statement runs in a transaction that carries the acting identity (SET LOCAL, so nothing
@@ -232,18 +246,36 @@ const SET_ACTING = "select set_config('app.user_id', ?, true), set_config('app.s
  */
 class ActingPostgreSqlConnection extends PostgreSqlConnection {
   override async begin(options: Parameters<PostgreSqlConnection['begin']>[0] = {}): Promise<Knex.Transaction> {
-    const trx = await super.begin(options);
     const identity = acting.getStore();
+    throwIfAborted(identity?.signal);
+    const timeout = identity ? statementTimeout(identity, this.statementTimeoutMs()) : '0';
+    const trx = await super.begin(options);
     // A savepoint (options.ctx) is inside a transaction that already acts for someone.
     if (!options.ctx && identity) {
       try {
-        await trx.raw(SET_ACTING, [identity.userId ?? '', identity.subject ?? '']);
+        const result = (await trx.raw(SET_ACTING, [identity.userId ?? '', identity.subject ?? '', timeout])) as { rows: { pid: number }[] };
+        this.cancelOnAbort(trx, identity.signal, result.rows[0]?.pid);
       } catch (err: unknown) {
         await this.rollback(trx, undefined, options.loggerContext).catch(() => undefined);
         throw err;
       }
     }
     return trx;
+  }
+
+  private statementTimeoutMs(): number {
+    const connection = (this.config.get('driverOptions') as { connection?: { statement_timeout?: number } } | undefined)?.connection;
+    return connection?.statement_timeout ?? 0;
+  }
+
+  /** When the caller gives up, the statement running for it is cancelled (by another pooled connection). */
+  private cancelOnAbort(trx: Knex.Transaction, signal: AbortSignal | undefined, pid: number | undefined): void {
+    if (!signal || pid === undefined) return;
+    const onAbort = () => {
+      void acting.exit(() => super.execute('select pg_cancel_backend(?)', [pid], 'run')).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void trx.executionPromise.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
   }
 
   override async execute<T extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(
