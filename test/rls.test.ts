@@ -28,6 +28,8 @@ interface Clinician {
  */
 const OWNERSHIP: Record<string, { owner: string; steal: (other: Clinician) => [string, unknown[]] }> = {
   'gateway.app_user': { owner: 't.id', steal: (o) => ['update gateway.app_user set id = $1', [o.userId]] },
+  // Append-only besides: its trigger refuses any UPDATE with the same SQLSTATE.
+  'gateway.audit_event': { owner: 't.subject_user_id', steal: (o) => ['update gateway.audit_event set subject_user_id = $1', [o.userId]] },
   'context.sop': { owner: 't.user_id', steal: (o) => ['update context.sop set user_id = $1', [o.userId]] },
   'context.sop_version': {
     owner: '(select s.user_id from context.sop s where s.id = t.sop_id)',

@@ -10,6 +10,7 @@ import { IdentitySigner } from '@clinote/shared/auth/identity-token.js';
 import { AccessTokenVerifier } from './auth/access-token.js';
 import { GatewayAuth } from './auth/authenticator.js';
 import type { GatewayConfig } from './config.js';
+import { AuditEventRepository } from './repositories/audit-events.js';
 import { UserRepository } from './repositories/users.js';
 import { gatewayEntities } from './entities/user.js';
 import { gatewayMigrations } from './migrations/index.js';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
    */
   embeddingModelHint: { current: string };
   users: UserRepository;
+  /** The append-only audit trail of calls that read or write patient data. */
+  audit: AuditEventRepository;
   auth: GatewayAuth;
   /** Signs the identity token every internal call carries. */
   identity: IdentitySigner;
@@ -76,6 +79,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     extraction,
     embeddingModelHint: { current: '' },
     users,
+    audit: new AuditEventRepository(() => orm.em.fork()),
     auth,
     identity,
     async close() {

@@ -5,9 +5,11 @@ import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import { readFileSync } from 'node:fs';
 import { ServerCredentials } from '@grpc/grpc-js';
+import { auditedBinder } from './audit/audit-trail.js';
 import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
+import { listAuditEvents } from './handlers/audit-events.js';
 import { deleteEncounter, deleteExtraction, deleteUser } from './handlers/erasure.js';
 import { getExtraction, listExtractions } from './handlers/extractions.js';
 import { importEncounters } from './handlers/import-encounters.js';
@@ -16,7 +18,8 @@ import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
   const base = { scope: 'clinote-gateway', logger: deps.logger, around: actingFor(deps.orm), authenticate: deps.auth.authenticate, admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
-  const bind = handlerBinder(base, deps);
+  // Every RPC reads or writes patient data: each call is audited (audit/audited-rpcs.ts says how).
+  const bind = auditedBinder(handlerBinder(base, deps));
   return {
     ...base,
     contract: 'gateway',
@@ -39,6 +42,7 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
           deleteEncounter: bind('DeleteEncounter', deleteEncounter),
           deleteExtraction: bind('DeleteExtraction', deleteExtraction),
           deleteUser: bind('DeleteUser', deleteUser),
+          listAuditEvents: bind('ListAuditEvents', listAuditEvents),
         },
       },
     ],
