@@ -45,6 +45,10 @@ const RETRYABLE = [
   { service: 'clinote.embedding.v1.EmbeddingService', method: 'EmbedBatch' },
   { service: 'clinote.embedding.v1.EmbeddingService', method: 'GetCacheStats' },
   { service: 'clinote.extraction.v1.ExtractionService', method: 'Evaluate' },
+  // Erasure steps: deleting what is already gone succeeds.
+  { service: 'clinote.context.v1.ContextService', method: 'EraseUserData' },
+  { service: 'clinote.embedding.v1.EmbeddingService', method: 'EraseUser' },
+  { service: 'clinote.extraction.v1.ExtractionService', method: 'EraseUser' },
 ];
 
 /** Round robin over every replica; UNAVAILABLE retried on idempotent methods within a retry budget. */
