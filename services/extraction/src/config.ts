@@ -26,6 +26,13 @@ const extractionEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend
   LLM_MAX_RETRIES: z.coerce.number().int().nonnegative().default(2),
   LLM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   LLM_MAX_REASKS: z.coerce.number().int().nonnegative().default(2),
+  /** Chat requests waiting for a concurrency slot; beyond it RESOURCE_EXHAUSTED at once. */
+  LLM_MAX_QUEUE: z.coerce.number().int().nonnegative().default(256),
+  /** Chat requests one SOP's extraction may send across models and re-asks. */
+  LLM_MAX_CALLS_PER_EXTRACTION: z.coerce.number().int().positive().default(6),
+  /** Consecutive provider failures that open a model's circuit, and how long it stays open. */
+  LLM_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+  LLM_BREAKER_HALF_OPEN_MS: z.coerce.number().int().positive().default(30_000),
   LLM_PRICES: priceTable,
   /** Worker threads for CPU-heavy work (offline extraction, evaluation). Unset: one per available core. */
   EXTRACTION_WORKERS: optionalEnv(z.coerce.number().int().positive()),

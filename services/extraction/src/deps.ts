@@ -30,6 +30,10 @@ export function createExtractor(config: ExtractionConfig, cpuPool: CpuPool): Ext
     requestTimeoutMs: config.LLM_REQUEST_TIMEOUT_MS,
     maxReasks: config.LLM_MAX_REASKS,
     prices: config.LLM_PRICES,
+    maxQueue: config.LLM_MAX_QUEUE,
+    maxCallsPerExtraction: config.LLM_MAX_CALLS_PER_EXTRACTION,
+    breakerFailures: config.LLM_BREAKER_FAILURES,
+    breakerHalfOpenAfterMs: config.LLM_BREAKER_HALF_OPEN_MS,
   });
 }
 

@@ -1,4 +1,4 @@
-import { CancelledError, DeadlineExceededError, UnavailableError } from '@clinote/shared/errors.js';
+import { CancelledError, DeadlineExceededError, ResourceExhaustedError, UnavailableError } from '@clinote/shared/errors.js';
 import { Certainty } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,7 +134,8 @@ describe('OpenAiExtractor', () => {
   });
 
   it('falls back to the next model after a timeout', async () => {
-    const { extractor, fake } = await setup({ chat: [{ kind: 'hang' }, ok] }, { requestTimeoutMs: 200, maxRetries: 0 });
+    // Long enough that model-b's answer is not itself timed out on a loaded machine.
+    const { extractor, fake } = await setup({ chat: [{ kind: 'hang' }, ok] }, { requestTimeoutMs: 1_000, maxRetries: 0 });
     const out = await extractor.extract(input, {});
     expect(fake.chatRequests.map((r) => r.model)).toEqual(['model-a', 'model-b']);
     expect(out.usage.map((u) => u.model)).toEqual(['model-b']);
@@ -182,5 +183,32 @@ describe('OpenAiExtractor', () => {
     expect(at).toBeLessThan(dataEnd);
     expect(user.match(/<\/transcript>/g)).toHaveLength(1); // the injected closing tag was neutralised
     expect(user.slice(dataEnd)).not.toContain('IGNORE');
+  });
+});
+
+describe('OpenAiExtractor under a failing or flooded provider', () => {
+  it('opens a model’s circuit after consecutive provider failures and then refuses without calling it', async () => {
+    const { extractor, fake } = await setup({ chat: () => ({ kind: 'status', status: 500 }) }, { models: ['model-a'], maxRetries: 0, breakerFailures: 3 });
+    for (let i = 0; i < 3; i++) await expect(extractor.extract(input, {})).rejects.toBeInstanceOf(UnavailableError);
+    expect(fake.chatRequests).toHaveLength(3);
+    const refused = await extractor.extract(input, {}).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect((refused as Error).message).toContain('circuit open');
+    expect(fake.chatRequests).toHaveLength(3);
+  });
+
+  it('sends at most its call budget per extraction, whatever the re-ask setting', async () => {
+    const { extractor, fake } = await setup({ chat: () => ({ kind: 'content', content: 'not json' }) }, { maxReasks: 10, maxCallsPerExtraction: 3 });
+    await expect(extractor.extract(input, {})).rejects.toBeInstanceOf(UnavailableError);
+    expect(fake.chatRequests).toHaveLength(3);
+  });
+
+  it('refuses at once when the queue for its concurrency slots is full', async () => {
+    const { extractor } = await setup({ chat: () => ({ kind: 'hang' }) }, { models: ['model-a'], maxConcurrency: 1, maxQueue: 1, maxRetries: 0 });
+    const controller = new AbortController();
+    const running = [extractor.extract(input, { signal: controller.signal }), extractor.extract(input, { signal: controller.signal })];
+    await expect(extractor.extract(input, {})).rejects.toBeInstanceOf(ResourceExhaustedError);
+    controller.abort(new CancelledError('test over'));
+    for (const r of running) await expect(r).rejects.toBeInstanceOf(CancelledError);
   });
 });

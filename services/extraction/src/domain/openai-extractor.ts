@@ -4,10 +4,19 @@
 import type { ContextExample } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type Sop, fieldTypeToJSON } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import { CancelledError, DeadlineExceededError, DomainError, UnavailableError } from '@clinote/shared/errors.js';
+import { CancelledError, DeadlineExceededError, DomainError, ResourceExhaustedError, UnavailableError } from '@clinote/shared/errors.js';
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import pLimit, { type LimitFunction } from 'p-limit';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  bulkhead,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleWhen,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from './extractor.js';
 import { type CompiledSop, type ExtractedSop, compileSop, toSopResult } from './sop-schema.js';
 
@@ -31,10 +40,28 @@ export interface OpenAiExtractorOptions {
   prices: Record<string, ModelPrice>;
   /** Example transcripts are cut to this many characters; 6000 by default. */
   maxExampleChars?: number;
+  /** Requests waiting for one of the maxConcurrency slots; beyond it, RESOURCE_EXHAUSTED at once. 256 by default. */
+  maxQueue?: number;
+  /** Chat requests one extraction may send across models and re-asks (each may be retried maxRetries times by the SDK). 6 by default. */
+  maxCallsPerExtraction?: number;
+  /** Consecutive provider failures (5xx, 429, timeouts, connection errors) that open a model's circuit. 5 by default. */
+  breakerFailures?: number;
+  /** How long an open circuit refuses before letting one request try again. 30 s by default. */
+  breakerHalfOpenAfterMs?: number;
+}
+
+/** Failures of the provider, not of the answer: these count against a model's circuit. */
+function isProviderFailure(error: Error): boolean {
+  if (error instanceof APIConnectionTimeoutError) return true;
+  if (error instanceof APIError) return error.status === undefined || error.status === 429 || error.status >= 500;
+  return false;
 }
 
 /** The model kept answering outside the schema (or refused); try the next model. */
 class InvalidAnswerError extends Error {}
+
+/** This extraction sent as many chat requests as it may. */
+class CallBudgetError extends Error {}
 
 export function costUsd(prices: Record<string, ModelPrice>, model: string, promptTokens: number, completionTokens: number): number {
   const price = prices[model];
@@ -153,13 +180,18 @@ function failureLabel(error: unknown): string {
   if (error instanceof APIConnectionTimeoutError) return 'timeout';
   if (error instanceof APIError) return error.status ? `HTTP ${error.status}` : 'connection error';
   if (error instanceof InvalidAnswerError) return 'invalid answers';
+  if (error instanceof BrokenCircuitError) return 'circuit open';
+  if (error instanceof CallBudgetError) return 'call budget spent';
   return 'error';
 }
 
 export class OpenAiExtractor implements Extractor {
   readonly name = 'openai';
   private readonly client: OpenAI;
-  private readonly limit: LimitFunction;
+  /** maxConcurrency requests at once, a bounded queue behind them. */
+  private readonly slots: BulkheadPolicy;
+  /** One circuit per model: a failing provider is skipped at once instead of waited for. */
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
 
   constructor(private readonly options: OpenAiExtractorOptions) {
     if (options.models.length === 0) throw new Error('OpenAiExtractor needs at least one model');
@@ -169,7 +201,16 @@ export class OpenAiExtractor implements Extractor {
       maxRetries: options.maxRetries,
       timeout: options.requestTimeoutMs,
     });
-    this.limit = pLimit(Math.max(1, options.maxConcurrency));
+    this.slots = bulkhead(Math.max(1, options.maxConcurrency), options.maxQueue ?? 256);
+    for (const model of options.models) {
+      this.breakers.set(
+        model,
+        circuitBreaker(handleWhen(isProviderFailure), {
+          halfOpenAfter: options.breakerHalfOpenAfterMs ?? 30_000,
+          breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
+        }),
+      );
+    }
   }
 
   async extract(input: ExtractionInput, bounds: CallBounds): Promise<ExtractionOutput> {
@@ -178,16 +219,19 @@ export class OpenAiExtractor implements Extractor {
     const usage: TokenUsage[] = [];
     const failures: string[] = [];
     const bound = boundSignal(bounds);
+    const budget = { left: this.options.maxCallsPerExtraction ?? 6 };
     try {
       for (const model of this.options.models) {
         if (bound.signal.aborted) throw abortReason(bound.signal);
         try {
-          const parsed = await this.extractWithModel(model, compiled, messages, bound.signal, bounds.deadline, usage);
+          const parsed = await this.extractWithModel(model, compiled, messages, bound.signal, bounds.deadline, usage, budget);
           return { result: toSopResult(input.sop, input.transcript, parsed), usage };
         } catch (error) {
           if (bound.signal.aborted) throw abortReason(bound.signal);
           if (error instanceof DomainError) throw error;
-          if (!(error instanceof APIError || error instanceof InvalidAnswerError)) throw error;
+          if (!(error instanceof APIError || error instanceof InvalidAnswerError || error instanceof BrokenCircuitError || error instanceof CallBudgetError)) {
+            throw error;
+          }
           failures.push(`${model}: ${failureLabel(error)}`);
         }
       }
@@ -204,14 +248,17 @@ export class OpenAiExtractor implements Extractor {
     signal: AbortSignal,
     deadline: Date | undefined,
     usage: TokenUsage[],
+    budget: { left: number },
   ): Promise<ExtractedSop> {
+    const breaker = this.breakers.get(model)!;
     const conversation = [...messages];
     for (let attempt = 0; attempt <= this.options.maxReasks; attempt++) {
       const remaining = deadline ? deadline.getTime() - Date.now() : Infinity;
       if (remaining <= 0) throw new DeadlineExceededError('extraction deadline exceeded');
-      const response = await this.limit(() => {
-        if (signal.aborted) throw abortReason(signal);
-        return this.client.chat.completions.create(
+      if (budget.left <= 0) throw new CallBudgetError();
+      budget.left--;
+      const response = await this.send(breaker, signal, () =>
+        this.client.chat.completions.create(
           {
             model,
             messages: conversation,
@@ -219,8 +266,8 @@ export class OpenAiExtractor implements Extractor {
             response_format: { type: 'json_schema', json_schema: { name: compiled.name, schema: compiled.jsonSchema, strict: true } },
           },
           { signal, timeout: Math.max(1, Math.min(this.options.requestTimeoutMs, remaining)) },
-        );
-      });
+        ),
+      );
       const promptTokens = response.usage?.prompt_tokens ?? 0;
       const completionTokens = response.usage?.completion_tokens ?? 0;
       usage.push({ model, promptTokens, completionTokens, costUsd: costUsd(this.options.prices, model, promptTokens, completionTokens) });
@@ -242,5 +289,18 @@ export class OpenAiExtractor implements Extractor {
       conversation.push({ role: 'assistant', content }, { role: 'user', content: reaskMessage(errors) });
     }
     throw new InvalidAnswerError('answers kept failing validation');
+  }
+
+  /** One chat request: through the model's circuit, then a concurrency slot (or RESOURCE_EXHAUSTED when the queue is full). */
+  private async send<T>(breaker: CircuitBreakerPolicy, signal: AbortSignal, request: () => Promise<T>): Promise<T> {
+    try {
+      return await breaker.execute(() => this.slots.execute(() => {
+        if (signal.aborted) throw abortReason(signal);
+        return request();
+      }, signal));
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) throw new ResourceExhaustedError('too many LLM requests waiting: retry later');
+      throw error;
+    }
   }
 }
