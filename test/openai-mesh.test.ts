@@ -1,6 +1,8 @@
 // The OpenAI-compatible path end to end: the extraction and embedding services talk to a fake
 // OpenAI server over real HTTP (started here), through the real mesh.
 import { status } from '@grpc/grpc-js';
+import pg from 'pg';
+import { ExtractionServiceClient } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldType, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { startFakeOpenAi, type FakeChatReply, type FakeOpenAi } from '../services/extraction/test/fake-openai.js';
@@ -93,6 +95,30 @@ describe('the OpenAI-compatible path', () => {
     expect(request.response_format?.type).toBe('json_schema');
     expect(request.response_format?.json_schema?.strict).toBe(true);
     expect(fake.embeddingRequests.length).toBeGreaterThan(0);
+  });
+
+  it('answers a retried key from the record: no second LLM call, no second usage row', async () => {
+    const extraction = mesh.secrets.internalClient(ExtractionServiceClient, mesh.extraction.port, userId);
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const { sops } = await call(mesh.client, mesh.client.listSops, { userId: '', includeInactive: false });
+      const request = { userId: '', transcript, sops, examples: [], idempotencyKey: 'visit-retried' };
+      const usageRows = async () => Number((await pool.query('select count(*) as n from extraction.llm_usage where user_id = $1', [userId])).rows[0].n);
+      const [callsBefore, rowsBefore] = [fake.chatRequests.length, await usageRows()];
+      const first = await call(extraction, extraction.extract, request);
+      expect(fake.chatRequests.length).toBe(callsBefore + 1);
+      expect(await usageRows()).toBe(rowsBefore + 1);
+      // The gateway lost the answer (a crash, a timeout) and tries again with the same key.
+      const again = await call(extraction, extraction.extract, request);
+      expect(again).toEqual(first);
+      expect(fake.chatRequests.length).toBe(callsBefore + 1);
+      expect(await usageRows()).toBe(rowsBefore + 1);
+      const other = await refusal(call(extraction, extraction.extract, { ...request, transcript: `${transcript}\n[patient] and my ankle.` }));
+      expect(other.code).toBe(status.ALREADY_EXISTS);
+    } finally {
+      extraction.close();
+      await pool.end();
+    }
   });
 
   it('answers UNAVAILABLE when every model fails, and saves nothing', async () => {

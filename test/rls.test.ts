@@ -41,6 +41,10 @@ const OWNERSHIP: Record<string, { owner: string; steal: (other: Clinician) => [s
     steal: (o) => ['update context.encounter_embedding set encounter_id = $1', [o.encounterId]],
   },
   'extraction.llm_usage': { owner: 't.user_id', steal: (o) => ['update extraction.llm_usage set user_id = $1', [o.userId]] },
+  'extraction.extraction_record': {
+    owner: 't.user_id',
+    steal: (o) => ['update extraction.extraction_record set user_id = $1', [o.userId]],
+  },
   'embedding.embedding_cache_entry': {
     owner: 't.user_id',
     steal: (o) => ['update embedding.embedding_cache_entry set user_id = $1', [o.userId]],

@@ -44,7 +44,7 @@ function longExtraction(): ExtractRequest {
     active: true,
     sections: ACI_BENCH_SECTIONS,
   }));
-  return { userId, transcript, sops, examples: [] };
+  return { userId, transcript, sops, examples: [], idempotencyKey: '' };
 }
 
 /** Health checks of the extraction service, one after another, until `running` settles. */

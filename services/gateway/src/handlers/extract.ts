@@ -96,6 +96,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
       transcript: req.transcript,
       sops: gathered.sops,
       examples: selection.examples,
+      idempotencyKey: req.idempotencyKey,
     }),
   );
 

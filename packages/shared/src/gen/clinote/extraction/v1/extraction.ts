@@ -29,6 +29,11 @@ export interface ExtractRequest {
   transcript: string;
   sops: Sop[];
   examples: ContextExample[];
+  /**
+   * The caller's idempotency key (per user): a repeated key returns the recorded result without
+   * calling the LLM again or recording its usage twice.
+   */
+  idempotencyKey: string;
 }
 
 export interface ExtractResponse {
@@ -60,7 +65,7 @@ export interface EraseUserResponse {
 }
 
 function createBaseExtractRequest(): ExtractRequest {
-  return { userId: "", transcript: "", sops: [], examples: [] };
+  return { userId: "", transcript: "", sops: [], examples: [], idempotencyKey: "" };
 }
 
 export const ExtractRequest: MessageFns<ExtractRequest> = {
@@ -76,6 +81,9 @@ export const ExtractRequest: MessageFns<ExtractRequest> = {
     }
     for (const v of message.examples) {
       ContextExample.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(42).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -125,6 +133,14 @@ export const ExtractRequest: MessageFns<ExtractRequest> = {
             message.examples.push(ContextExample.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -149,6 +165,11 @@ export const ExtractRequest: MessageFns<ExtractRequest> = {
       examples: globalThis.Array.isArray(object?.examples)
         ? object.examples.map((e: any) => ContextExample.fromJSON(e))
         : [],
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -165,6 +186,9 @@ export const ExtractRequest: MessageFns<ExtractRequest> = {
     }
     if (message.examples?.length) {
       obj.examples = message.examples.map((e) => ContextExample.toJSON(e));
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
     }
     return obj;
   },
