@@ -117,6 +117,13 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
   return undefined;
 }
 
+/** A request a handler may see: it decoded, and every field is within its bound. */
+function checkedRequest<Req>(request: Req | MalformedRequest): Req {
+  if (request instanceof MalformedRequest) throw request.error();
+  checkRequestBounds(request);
+  return request;
+}
+
 export type HandlerOptions = Pick<GrpcServerOptions, 'scope' | 'logger' | 'around' | 'authenticate' | 'admission'>;
 
 /**
@@ -138,20 +145,17 @@ export function unary<Req, Res>(
         const logger = options.logger.child({ rpc: method });
         const started = performance.now();
         const serverCall = call as ServerUnaryCall<unknown, unknown>;
-        Promise.resolve()
-          .then(() => {
-            if (call.request instanceof MalformedRequest) throw call.request.error();
-            // Every text and repeated field within its bound, before anything parses it.
-            checkRequestBounds(call.request);
-          })
-          .then(() => options.authenticate({ method, metadata: call.metadata, authContext: serverCall.getAuthContext() }))
-          .then((principal) => {
+        const run = async (): Promise<Res> => {
+          const request = checkedRequest(call.request);
+          const handle = async () => {
+            const principal = await options.authenticate({ method, metadata: call.metadata, authContext: serverCall.getAuthContext() });
             const ctx: CallContext = { deadline, signal: bound.signal, logger, principal };
-            const run = () => handler(call.request, ctx);
-            const admitted = () => (options.around ? options.around(ctx, run) : run());
-            return options.admission ? options.admission.run(admitted) : admitted();
-          })
-          .then(
+            return options.around ? options.around(ctx, () => handler(request, ctx)) : handler(request, ctx);
+          };
+          // Admission first: under overload even authentication waits for room.
+          return options.admission ? options.admission.run(handle) : handle();
+        };
+        run().then(
           (response) => {
             span.setAttribute('rpc.grpc.status_code', status.OK);
             logger.debug({ duration_ms: performance.now() - started }, 'call ok');

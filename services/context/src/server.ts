@@ -15,7 +15,13 @@ import { selectContext } from './handlers/select-context.js';
 import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.js';
 
 export function createServerOptions(deps: ContextDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-context', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config), admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
+  const base = {
+    scope: 'clinote-context',
+    logger: deps.logger,
+    around: actingFor(deps.orm),
+    authenticate: internalAuthenticatorFor(deps.config),
+    admission: new Admission(deps.config.MAX_CONCURRENT_CALLS),
+  };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

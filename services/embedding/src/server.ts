@@ -11,7 +11,13 @@ import { eraseUser } from './handlers/erase-user.js';
 import { getCacheStats } from './handlers/get-cache-stats.js';
 
 export function createServerOptions(deps: EmbeddingDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-embedding', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config), admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
+  const base = {
+    scope: 'clinote-embedding',
+    logger: deps.logger,
+    around: actingFor(deps.orm),
+    authenticate: internalAuthenticatorFor(deps.config),
+    admission: new Admission(deps.config.MAX_CONCURRENT_CALLS),
+  };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

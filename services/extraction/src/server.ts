@@ -11,7 +11,13 @@ import { evaluate } from './handlers/evaluate.js';
 import { extract } from './handlers/extract.js';
 
 export function createServerOptions(deps: ExtractionDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-extraction', logger: deps.logger, around: actingFor(deps.orm), authenticate: internalAuthenticatorFor(deps.config), admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
+  const base = {
+    scope: 'clinote-extraction',
+    logger: deps.logger,
+    around: actingFor(deps.orm),
+    authenticate: internalAuthenticatorFor(deps.config),
+    admission: new Admission(deps.config.MAX_CONCURRENT_CALLS),
+  };
   const bind = handlerBinder(base, deps);
   return {
     ...base,

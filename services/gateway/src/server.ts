@@ -17,7 +17,13 @@ import { createSop, deactivateSop, listSops, updateSop } from './handlers/sops.j
 import { createUser, getUser } from './handlers/users.js';
 
 export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
-  const base = { scope: 'clinote-gateway', logger: deps.logger, around: actingFor(deps.orm), authenticate: deps.auth.authenticate, admission: new Admission(deps.config.MAX_CONCURRENT_CALLS) };
+  const base = {
+    scope: 'clinote-gateway',
+    logger: deps.logger,
+    around: actingFor(deps.orm),
+    authenticate: deps.auth.authenticate,
+    admission: new Admission(deps.config.MAX_CONCURRENT_CALLS),
+  };
   // Every RPC reads or writes patient data: each call is audited (audit/audited-rpcs.ts says how).
   const bind = auditedBinder(handlerBinder(base, deps));
   return {
