@@ -1,4 +1,4 @@
-// A worker entry for cpu-pool.test.ts only: a task that keeps its thread busy for a while, with no await
+// A task module for cpu-pool.test.ts only: a task that keeps its thread busy for a while, with no await
 // for an abort to slip into, and one that answers at once.
 import { threadId } from 'node:worker_threads';
 

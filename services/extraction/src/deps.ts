@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import type { ExtractionConfig } from './config.js';
-import { CpuPool } from './domain/cpu-pool.js';
+import { createExtractionCpuPool, type ExtractionCpuPool } from './domain/cpu-pool.js';
 import type { Extractor } from './domain/extractor.js';
 import { OpenAiExtractor } from './domain/openai-extractor.js';
 import { PooledOfflineExtractor } from './domain/pooled-offline-extractor.js';
@@ -14,12 +14,12 @@ export interface ExtractionDeps {
   logger: Logger;
   extractor: Extractor;
   /** Worker threads for CPU-heavy work, so the event loop stays free. */
-  cpuPool: CpuPool;
+  cpuPool: ExtractionCpuPool;
   close(): Promise<void>;
 }
 
 /** The OpenAI extractor waits on the network (main thread); the offline one computes (worker pool). */
-export function createExtractor(config: ExtractionConfig, cpuPool: CpuPool): Extractor {
+export function createExtractor(config: ExtractionConfig, cpuPool: ExtractionCpuPool): Extractor {
   if (!config.OPENAI_API_KEY) return new PooledOfflineExtractor(cpuPool);
   return new OpenAiExtractor({
     apiKey: config.OPENAI_API_KEY,
@@ -46,7 +46,7 @@ export async function createDeps(config: ExtractionConfig): Promise<ExtractionDe
     entities: extractionEntities,
     migrations: extractionMigrations,
   });
-  const cpuPool = new CpuPool({ threads: config.EXTRACTION_WORKERS, maxQueue: config.EXTRACTION_MAX_QUEUE });
+  const cpuPool = createExtractionCpuPool({ threads: config.EXTRACTION_WORKERS, maxQueue: config.EXTRACTION_MAX_QUEUE });
   const extractor = createExtractor(config, cpuPool);
   logger.info({ extractor: extractor.name, cpu_workers: cpuPool.threads }, 'extractor selected');
   return {

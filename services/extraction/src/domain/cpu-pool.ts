@@ -1,110 +1,13 @@
-// A pool of worker threads for CPU-heavy work, so the event loop keeps answering (health, other calls)
-// while a long extraction runs, and one service uses every core. Each task runs under its caller's
-// bounds: past the deadline or on cancellation the task is abandoned and piscina ends its worker and
-// starts a fresh one; the caller gets DeadlineExceededError / CancelledError.
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import { CancelledError, DeadlineExceededError, DomainError, ResourceExhaustedError, throwIfAborted } from '@clinote/shared/errors.js';
-import type { ExtractionCpuTasks, TaskMessage } from './cpu-tasks.js';
-import type { CallBounds } from './extractor.js';
+// The extraction service's CPU pool: the shared worker pool (@clinote/shared/cpu-pool.ts) running the
+// extraction tasks (cpu-tasks.ts).
+import { CpuPool, taskModuleBeside } from '@clinote/shared/cpu-pool.js';
+import type { ExtractionCpuTasks } from './cpu-tasks.js';
 
-/** Task kinds, each with its input and output; the worker's default export runs `{ kind, input }`. */
-export type TaskTable<Tasks> = { [K in keyof Tasks]: { input: unknown; output: unknown } };
+export type ExtractionCpuPool = CpuPool<ExtractionCpuTasks>;
 
-/**
- * The extraction tasks' worker entry, beside this module. From the TypeScript sources a .mjs shim
- * registers tsx in the worker first; compiled to JavaScript, the task module itself is the entry.
- */
-export const EXTRACTION_WORKER = new URL(import.meta.url.endsWith('.ts') ? './cpu-worker.mjs' : './cpu-tasks.js', import.meta.url);
+/** The extraction tasks' module, beside this one (TypeScript from the sources, JavaScript once compiled). */
+export const EXTRACTION_TASKS = taskModuleBeside(import.meta.url, 'cpu-tasks');
 
-export interface CpuPoolOptions {
-  /** Worker threads; all started at once and kept. Default: the cores available. */
-  threads?: number;
-  /** Tasks that may wait for a free worker; one more is refused at once with ResourceExhaustedError. */
-  maxQueue: number;
-  /** The worker entry (default: the extraction tasks); tests pass their own. */
-  worker?: URL;
-}
-
-const QUEUE_FULL = 'the CPU pool queue is full';
-
-export class CpuPool<Tasks extends TaskTable<Tasks> = ExtractionCpuTasks> {
-  readonly threads: number;
-  readonly #piscina: Piscina<TaskMessage<Tasks>, unknown>;
-  readonly #capacity: number;
-  #inFlight = 0;
-
-  constructor(options: CpuPoolOptions) {
-    this.threads = options.threads ?? availableParallelism();
-    this.#capacity = this.threads + options.maxQueue;
-    this.#piscina = new Piscina({
-      filename: (options.worker ?? EXTRACTION_WORKER).href,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      maxQueue: options.maxQueue,
-      idleTimeout: Number.POSITIVE_INFINITY,
-    });
-  }
-
-  /** Tasks admitted and not yet settled: running or waiting for a worker. */
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
-  /** Worker thread ids (a worker ended for an abandoned task is replaced by one with a new id). */
-  get threadIds(): number[] {
-    return this.#piscina.threads.map((w) => w.threadId);
-  }
-
-  async run<K extends keyof Tasks>(kind: K, input: Tasks[K]['input'], bounds: CallBounds): Promise<Tasks[K]['output']> {
-    throwIfAborted(bounds.signal);
-    if (bounds.deadline && bounds.deadline.getTime() <= Date.now()) throw new DeadlineExceededError('deadline exceeded');
-    // Counted here rather than left to piscina, so the refusal is immediate and exact.
-    if (this.#inFlight >= this.#capacity) throw new ResourceExhaustedError(QUEUE_FULL);
-    const task = taskSignal(bounds);
-    this.#inFlight++;
-    try {
-      return (await this.#piscina.run({ kind, input } as TaskMessage<Tasks>, { signal: task.signal })) as Tasks[K]['output'];
-    } catch (err: unknown) {
-      if (task.signal.aborted) throw abortError(task.signal.reason);
-      if (isQueueFull(err)) throw new ResourceExhaustedError(QUEUE_FULL);
-      throw err;
-    } finally {
-      this.#inFlight--;
-      task.dispose();
-    }
-  }
-
-  /** Ends every worker; whatever still runs has no caller left by then (the server has drained). */
-  async close(): Promise<void> {
-    await this.#piscina.destroy();
-  }
-}
-
-/** One signal for the caller's cancellation and its deadline, whose reason says which fired. */
-function taskSignal({ signal, deadline }: CallBounds): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const ms = deadline ? deadline.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-  // setTimeout holds at most ~24.8 days; a deadline further away than that never fires here.
-  if (ms < 2 ** 31 - 1) timer = setTimeout(() => controller.abort(new DeadlineExceededError('deadline exceeded')), Math.max(0, ms));
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-/** The call's signal already carries a DeadlineExceededError or CancelledError (grpc-server.ts callSignal). */
-function abortError(reason: unknown): DomainError {
-  return reason instanceof DomainError ? reason : new CancelledError('call cancelled');
-}
-
-/** piscina's own refusals (a backstop while a replaced worker starts); it exports no error class. */
-function isQueueFull(err: unknown): boolean {
-  return err instanceof Error && /^(Task queue is at limit|No task queue available)/.test(err.message);
+export function createExtractionCpuPool(options: { threads?: number | undefined; maxQueue: number }): ExtractionCpuPool {
+  return new CpuPool<ExtractionCpuTasks>({ ...options, tasks: EXTRACTION_TASKS });
 }

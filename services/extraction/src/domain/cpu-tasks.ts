@@ -1,6 +1,8 @@
 // The CPU-heavy work the extraction service runs in its worker pool (cpu-pool.ts): pure functions of
 // structured-clone-friendly inputs (protobuf-generated objects are plain objects), one task per call.
-// Compiled to JavaScript this module is itself the worker entry; from the sources cpu-worker.mjs loads it.
+// This module is the pool's task module: compiled, the worker entry itself; from the sources the shared
+// tsx shim loads it.
+import type { TaskMessage } from '@clinote/shared/cpu-pool.js';
 import type { SopEvaluation } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { EvaluateRequest, EvaluateResponse } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { combineEvaluations, evaluateResult } from './evaluation.js';
@@ -14,9 +16,6 @@ export interface ExtractionCpuTasks {
   /** Every SOP result of one Evaluate request scored, and the scores combined. */
   evaluation: { input: EvaluateRequest; output: EvaluateResponse };
 }
-
-/** What a pool sends to a worker: a task kind and its input. */
-export type TaskMessage<Tasks> = { [K in keyof Tasks]: { kind: K; input: Tasks[K] extends { input: infer I } ? I : never } }[keyof Tasks];
 
 const offline = new OfflineExtractor();
 

@@ -3,11 +3,11 @@ import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { CancelledError } from '@clinote/shared/errors.js';
 import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import { CpuPool } from './cpu-pool.js';
+import { createExtractionCpuPool } from './cpu-pool.js';
 import { OfflineExtractor } from './offline-extractor.js';
 import { PooledOfflineExtractor } from './pooled-offline-extractor.js';
 
-const pool = new CpuPool({ threads: 2, maxQueue: 8 });
+const pool = createExtractionCpuPool({ threads: 2, maxQueue: 8 });
 afterAll(() => pool.close());
 
 const sop = (id: string, sections: Sop['sections']): Sop => ({ id, userId: 'u-1', name: id, version: 2, active: true, sections });

@@ -1,4 +1,4 @@
-import type { CpuPool } from './cpu-pool.js';
+import type { ExtractionCpuPool } from './cpu-pool.js';
 import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from './extractor.js';
 
 /**
@@ -8,7 +8,7 @@ import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from '.
 export class PooledOfflineExtractor implements Extractor {
   readonly name = 'offline';
 
-  constructor(private readonly pool: CpuPool) {}
+  constructor(private readonly pool: ExtractionCpuPool) {}
 
   extract(input: ExtractionInput, bounds: CallBounds): Promise<ExtractionOutput> {
     return this.pool.run('offline_extraction', input, bounds);
