@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, DeadlineExceededError, ResourceExhaustedError } from './errors.js';
-import { CpuPool, taskModuleBeside } from './cpu-pool.js';
+import { consecutiveBatches, CpuPool, taskModuleBeside } from './cpu-pool.js';
 import type { FixtureTypeScriptTasks } from './cpu-pool.fixture-tasks.js';
 import { rougeScores } from './rouge.js';
 
@@ -72,6 +72,67 @@ describe('CpuPool', () => {
     pools.push(pool);
     expect(pool.threads).toBeGreaterThanOrEqual(1);
     expect(pool.threadIds).toHaveLength(pool.threads);
+  });
+});
+
+describe('CpuPool.runEach', () => {
+  it('runs every input, in order, at most one task per worker at a time', async () => {
+    const pool = fixturePool(2, 0);
+    // With no queue at all, a third task at once would be refused: runEach never has more than two.
+    const threads = await pool.runEach('spin', Array.from({ length: 6 }, () => ({ ms: 50 })), soon(30_000));
+    expect(threads).toHaveLength(6);
+    expect(new Set(threads)).toEqual(new Set(pool.threadIds));
+    expect(pool.inFlight).toBe(0);
+  });
+
+  it('abandons the tasks still running and starts no more once its deadline passes', async () => {
+    const pool = fixturePool(2, 4);
+    const before = pool.threadIds;
+    const started = performance.now();
+    await expect(pool.runEach('spin', Array.from({ length: 10 }, () => ({ ms: 400 })), soon(600))).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(pool.inFlight).toBe(0);
+    await expect(pool.run('thread', null, soon(30_000))).resolves.toBeTypeOf('number');
+    expect(pool.threadIds.some((id) => !before.includes(id))).toBe(true);
+  });
+
+  it("stops on the caller's cancellation", async () => {
+    const pool = fixturePool(2, 4);
+    const controller = new AbortController();
+    const running = pool.runEach('spin', Array.from({ length: 4 }, () => ({ ms: 60_000 })), { signal: controller.signal });
+    await delay(100);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    expect(pool.inFlight).toBe(0);
+  });
+});
+
+describe('consecutiveBatches', () => {
+  const sizes = (batches: number[][]) => batches.map((b) => b.reduce((s, x) => s + x, 0));
+  const options = (minBatches: number, maxBatchSize: number) => ({ minBatches, maxBatchSize });
+
+  it('keeps the order and every item, in about minBatches batches of about equal size', () => {
+    const items = Array.from({ length: 10 }, (_, i) => i + 1);
+    const batches = consecutiveBatches(items, (x) => x, options(2, 1_000));
+    expect(batches.flat()).toEqual(items);
+    expect(sizes(batches)).toEqual([28, 27]);
+    expect(consecutiveBatches([4, 4, 4], (x) => x, options(2, 1_000))).toEqual([[4, 4], [4]]);
+  });
+
+  it('makes more batches where one would exceed the bound, which only a single larger item does', () => {
+    const items = Array.from({ length: 500 }, () => 250_000);
+    const batches = consecutiveBatches(items, (x) => x, options(2, 2_000_000));
+    expect(batches.flat()).toHaveLength(500);
+    expect(batches).toHaveLength(63);
+    expect(Math.max(...sizes(batches))).toBeLessThanOrEqual(2_000_000);
+    expect(consecutiveBatches([9, 9, 9, 9, 1_000], (x) => x, options(2, 10))).toEqual([[9], [9], [9], [9], [1_000]]);
+  });
+
+  it('never makes more batches than items, nor an empty one', () => {
+    expect(consecutiveBatches([], (x: number) => x, options(4, 10))).toEqual([]);
+    expect(consecutiveBatches([1], (x) => x, options(4, 10))).toEqual([[1]]);
+    expect(consecutiveBatches([0, 0, 0], (x) => x, options(2, 10))).toEqual([[0, 0, 0]]);
+    expect(consecutiveBatches([5, 5], (x) => x, options(8, 100))).toEqual([[5], [5]]);
   });
 });
 

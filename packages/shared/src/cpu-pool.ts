@@ -93,6 +93,35 @@ export class CpuPool<Tasks extends TaskTable<Tasks>> {
     }
   }
 
+  /**
+   * Runs one task per input, at most `threads` of them at once, so one large call neither fills the
+   * queue nor holds every worker beyond one task: other calls' tasks interleave with its own. The
+   * first failure abandons the tasks still running and is the call's error.
+   */
+  async runEach<K extends keyof Tasks>(kind: K, inputs: readonly Tasks[K]['input'][], bounds: TaskBounds): Promise<Tasks[K]['output'][]> {
+    throwIfAborted(bounds.signal);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(bounds.signal?.reason);
+    bounds.signal?.addEventListener('abort', onAbort, { once: true });
+    const outputs: Tasks[K]['output'][] = new Array(inputs.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        outputs[i] = await this.run(kind, inputs[i], { signal: controller.signal, deadline: bounds.deadline });
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.threads, inputs.length) }, lane));
+      return outputs;
+    } catch (err: unknown) {
+      controller.abort(err);
+      throw err;
+    } finally {
+      bounds.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Ends every worker; whatever still runs has no caller left by then (the server has drained). */
   async close(): Promise<void> {
     await this.#piscina.destroy();
@@ -125,4 +154,30 @@ function abortError(reason: unknown): DomainError {
 /** piscina's own refusals (a backstop while a replaced worker starts); it exports no error class. */
 function isQueueFull(err: unknown): boolean {
   return err instanceof Error && /^(Task queue is at limit|No task queue available)/.test(err.message);
+}
+
+/**
+ * Splits `items`, in order, into consecutive batches of about equal total size: about `minBatches`
+ * of them (never more than there are items), more where a batch would exceed `maxBatchSize`, which
+ * only a single item larger than that does.
+ */
+export function consecutiveBatches<T>(items: readonly T[], sizeOf: (item: T) => number, { minBatches, maxBatchSize }: { minBatches: number; maxBatchSize: number }): T[][] {
+  const sizes = items.map(sizeOf);
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const target = total / Math.min(items.length, Math.max(1, minBatches, Math.ceil(total / maxBatchSize)));
+  const batches: T[][] = [];
+  let batchSize = 0;
+  let before = 0;
+  items.forEach((item, i) => {
+    const size = sizes[i]!;
+    // A new batch at each multiple of the target, or where this one would grow past the bound.
+    if (batches.length === 0 || (batchSize > 0 && (batchSize + size > maxBatchSize || before >= target * batches.length))) {
+      batches.push([]);
+      batchSize = 0;
+    }
+    batches[batches.length - 1]!.push(item);
+    batchSize += size;
+    before += size;
+  });
+  return batches;
 }
