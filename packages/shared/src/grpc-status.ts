@@ -70,7 +70,7 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
   if (err instanceof UniqueConstraintViolationException) {
     return { code: status.ALREADY_EXISTS, details: 'already exists', metadata, internal: false };
   }
-  if (err instanceof ConnectionException || isConnectionRefused(err) || isPoolTimeout(err)) {
+  if (err instanceof ConnectionException || isConnectionRefused(err) || isPoolTimeout(err) || isConnectionLost(err)) {
     return { code: status.UNAVAILABLE, details: 'database unavailable', metadata, internal: true };
   }
   if (err instanceof DriverException && (err as { code?: string }).code === '57014') {
@@ -86,6 +86,14 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
 function isPoolTimeout(err: unknown): boolean {
   // MikroORM wraps knex's KnexTimeoutError in a DriverException that keeps its message.
   return err instanceof Error && (err.name === 'KnexTimeoutError' || /Timeout acquiring a connection/.test(err.message));
+}
+
+/**
+ * node-postgres on a connection that died between or under statements (terminated by the server, a
+ * restart): no SQLSTATE, only its message says so, also when MikroORM wraps it in a DriverException.
+ */
+function isConnectionLost(err: unknown): boolean {
+  return err instanceof Error && /\bConnection terminated\b|\bis not queryable\b/.test(err.message);
 }
 
 /** Socket errors, and SQLSTATE classes 08 (connection), 57P0x (shutdown) and 53300 (too many connections), 3D000 (no database). */
