@@ -256,8 +256,11 @@ class ActingPostgreSqlConnection extends PostgreSqlConnection {
         const result = (await trx.raw(SET_ACTING, [identity.userId ?? '', identity.subject ?? '', timeout])) as { rows: { pid: number }[] };
         this.cancelOnAbort(trx, identity.signal, result.rows[0]?.pid);
       } catch (err: unknown) {
+        // A failed BEGIN (the connection died) leaves knex's transaction completed, and our statement then fails
+        // with "Transaction query already complete": BEGIN's own error is the one that says what happened.
+        const cause = trx.isCompleted() ? await trx.executionPromise.then(() => err, (beginError: unknown) => beginError) : err;
         await this.rollback(trx, undefined, options.loggerContext).catch(() => undefined);
-        throw err;
+        throw cause;
       }
     }
     return trx;
