@@ -36,4 +36,11 @@ describe('checkRequestBounds', () => {
     expect(violations({ embedding: new Array(16_385).fill(0.5) }).map((v) => v.field)).toEqual(['embedding']);
     expect(violations({ embedding: new Array(1_536).fill(0.5) })).toEqual([]);
   });
+
+  it('refuses NUL characters in any text, which Postgres cannot store', () => {
+    expect(violations({ idempotencyKey: 'a\u0000b', sections: [{ fields: [{ key: '\u0000' }] }], transcript: 'ok' })).toEqual([
+      { field: 'idempotency_key', description: 'must not contain NUL (U+0000) characters' },
+      { field: 'sections[0].fields[0].key', description: 'must not contain NUL (U+0000) characters' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
-// Every text field of every RPC, public and internal, has a length bound and every repeated field a
-// count bound, checked on the decoded message before any handler parses it. Names are the proto
-// fields' (ts-proto camelCase); unknown text fields get the bound of a whole transcript.
+// Every text field of every RPC, public and internal, has a length bound and holds no NUL, and every
+// repeated field a count bound, checked on the decoded message before any handler parses it. Names
+// are the proto fields' (ts-proto camelCase); unknown text fields get the bound of a whole transcript.
 import { ValidationError, type FieldViolation } from './errors.js';
 
 /** A transcript, a note, a reference note, a rendered note: the longest text any field holds. */
@@ -74,6 +74,8 @@ export function checkRequestBounds(request: unknown): void {
     if (typeof value === 'string') {
       const bound = STRING_BOUNDS[name] ?? MAX_TEXT_CHARS;
       if (value.length > bound) add(path, `at most ${bound} characters`);
+      // Postgres text and jsonb cannot hold U+0000: refused here rather than failing in a query.
+      else if (value.includes('\u0000')) add(path, 'must not contain NUL (U+0000) characters');
     } else if (Array.isArray(value)) {
       const numeric = value.length > 0 && typeof value[0] === 'number';
       const bound = numeric ? MAX_VECTOR : (COUNT_BOUNDS[name] ?? DEFAULT_COUNT);
