@@ -56,6 +56,14 @@ export const internalAuthEnv = z.object({
   GRPC_TLS_ALLOWED_PEERS: commaList.default(['gateway']),
 });
 
+/** A service's CPU worker pool (cpu-pool.ts). */
+export const cpuPoolEnv = z.object({
+  /** Worker threads for CPU-heavy work on long texts. Unset: one per available core. */
+  CPU_WORKERS: optionalEnv(z.coerce.number().int().positive()),
+  /** Pool tasks that may wait for a worker; beyond it RESOURCE_EXHAUSTED. */
+  CPU_MAX_QUEUE: z.coerce.number().int().nonnegative().default(64),
+});
+
 export const peerTimeoutEnv = z.object({
   PEER_DEFAULT_TIMEOUT_MS: intFromEnv(30_000),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { cpuPoolEnv, databaseEnv, databaseSettings, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 
-const contextEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend({
+const contextEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).merge(cpuPoolEnv).extend({
   /** Tokenizer model the context budget is counted for. */
   CONTEXT_TOKENIZER_MODEL: z.string().default('gpt-4o'),
   CONTEXT_WINDOW_TOKENS: z.coerce.number().int().positive().default(128_000),

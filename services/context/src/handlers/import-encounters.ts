@@ -6,7 +6,6 @@ import type {
 } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { encounterFeatures, importedNoteQuality } from '../candidates.js';
 import { packVector } from '../domain/encounter-mapping.js';
 import type { ContextDeps } from '../deps.js';
 import { poolKey } from './gather-context.js';
@@ -33,9 +32,15 @@ export async function importEncounters(
   });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid import');
 
+  // Up to 500 encounters of up to 250k characters each: long ones computed in the worker pool, a few tasks.
+  const computed = await deps.features.ofEncounters(
+    deps.config.CONTEXT_TOKENIZER_MODEL,
+    req.encounters.map((e) => ({ transcript: e.transcript, note: e.note, quality: e.qualityScore === undefined })),
+    { signal: ctx.signal, deadline: ctx.deadline },
+  );
   const now = Date.now();
   const rows = req.encounters.map((e, i) => {
-    const features = encounterFeatures(e.transcript, e.note, deps.config.CONTEXT_TOKENIZER_MODEL);
+    const { features, quality } = computed[i]!;
     return {
       id: randomUUID(),
       user_id: ctx.principal.userId,
@@ -43,7 +48,7 @@ export async function importEncounters(
       external_id: e.externalId || null,
       transcript: e.transcript,
       note: e.note,
-      quality_score: e.qualityScore ?? importedNoteQuality(e.transcript, e.note),
+      quality_score: e.qualityScore ?? quality!,
       concept_ids: JSON.stringify(features.conceptIds),
       filled_sections: JSON.stringify(features.filledSections),
       token_count: features.tokenCount,

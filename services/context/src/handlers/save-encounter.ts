@@ -3,7 +3,6 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SaveEncounterRequest, SaveEncounterResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
-import { encounterFeatures } from '../candidates.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
 import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
@@ -30,7 +29,7 @@ export async function saveEncounter(
   const existing = req.idempotencyKey ? await findByKey(deps, ctx.principal.userId, req.idempotencyKey) : null;
   if (existing) return { encounter: existing, created: false };
 
-  const features = encounterFeatures(encounter.transcript, encounter.note, deps.config.CONTEXT_TOKENIZER_MODEL);
+  const features = await deps.features.ofEncounter(deps.config.CONTEXT_TOKENIZER_MODEL, encounter, { signal: ctx.signal, deadline: ctx.deadline });
   const quality = encounter.overall?.overall ?? 0;
   const id = randomUUID();
   const fork = deps.orm.em.fork();

@@ -4,7 +4,6 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
 import { CandidatePool } from '../domain/candidate-pool.js';
 import { selectContext as choose, sopPromptText } from '../domain/selection.js';
-import { countTokens } from '../domain/tokens.js';
 import { EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
 import { freshCandidatePool, requestedSops } from './gather-context.js';
@@ -26,16 +25,20 @@ export async function selectContext(
   const userId = ctx.principal.userId;
   const [sops, pool] = await Promise.all([requestedSops(deps, userId, req.sopIds), freshCandidatePool(deps, userId, req.embeddingModel)]);
   const model = req.model || deps.config.CONTEXT_TOKENIZER_MODEL;
-  const transcriptTokens = countTokens(model, req.transcript);
-  const sopTokens = countTokens(model, sopPromptText(sops));
+  // Encounters embedded by another model (the embedder changed) are not comparable: choose none of them.
+  const comparable = pool.size === 0 || pool.dimension === req.transcriptEmbedding.length;
+  const mode = deps.config.CONTEXT_SELECTION_MODE;
+  // A long transcript is tokenised and its concepts found in the worker pool; concepts only when candidates get scored.
+  const { transcriptTokens, sopTokens, conceptIds } = await deps.features.ofSelection(
+    { model, transcript: req.transcript, sopText: sopPromptText(sops), concepts: mode !== 'none' && comparable && pool.size > 0 },
+    { signal: ctx.signal, deadline: ctx.deadline },
+  );
   const reserved = req.reservedOutputTokens || deps.config.CONTEXT_RESERVED_OUTPUT_TOKENS;
   // Examples never take more than their configured share, whatever the model's window.
   const window = Math.min(
     req.contextWindow || deps.config.CONTEXT_WINDOW_TOKENS,
     transcriptTokens + sopTokens + reserved + deps.config.CONTEXT_MAX_EXAMPLE_TOKENS,
   );
-  // Encounters embedded by another model (the embedder changed) are not comparable: choose none of them.
-  const comparable = pool.size === 0 || pool.dimension === req.transcriptEmbedding.length;
   if (!comparable) ctx.logger.warn({ pool_dimension: pool.dimension, dimension: req.transcriptEmbedding.length }, 'embedding dimension changed');
   const selection = choose({
     transcript: req.transcript,
@@ -47,7 +50,8 @@ export async function selectContext(
     reservedOutputTokens: reserved,
     transcriptTokens,
     sopTokens,
-    mode: deps.config.CONTEXT_SELECTION_MODE,
+    transcriptConceptIds: conceptIds,
+    mode,
   });
 
   const ids = selection.choices.map((c) => c.id);
