@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
+import { cpuPoolEnv, databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 import { DEFAULT_DEV_AUTH_DIR } from '@clinote/shared/auth/dev-auth.js';
 
-const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).extend({
+const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).merge(cpuPoolEnv).extend({
   /** Empty: Redis is not used and the in-process and persistent tiers serve alone. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('clinote:emb:'),

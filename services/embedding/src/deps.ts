@@ -3,10 +3,11 @@ import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import { loadCacheKeySecret } from './cache-key-secret.js';
 import type { EmbeddingConfig } from './config.js';
+import { createEmbeddingCpuPool, type EmbeddingCpuPool } from './domain/cpu-pool.js';
 import type { Embedder } from './domain/embedder.js';
 import { EMBEDDING_CACHE_REDIS_OPTIONS, EmbeddingCache } from './domain/embedding-cache.js';
-import { OfflineEmbedder } from './domain/offline-embedder.js';
 import { OpenAiEmbedder } from './domain/openai-embedder.js';
+import { PooledOfflineEmbedder } from './domain/pooled-offline-embedder.js';
 import { MikroOrmEmbeddingStore } from './entities/embedding-cache-entry-store.js';
 import { embeddingEntities } from './entities/index.js';
 import { embeddingMigrations } from './migrations/index.js';
@@ -17,12 +18,18 @@ export interface EmbeddingDeps {
   logger: Logger;
   redis: Redis | null;
   embedder: Embedder;
+  /** Worker threads for the offline embedder on long texts; none with the OpenAI embedder (nothing to compute). */
+  cpuPool: EmbeddingCpuPool | null;
   cache: EmbeddingCache;
   close(): Promise<void>;
 }
 
-export function createEmbedder(config: EmbeddingConfig): Embedder {
-  if (!config.OPENAI_API_KEY) return new OfflineEmbedder();
+/** The OpenAI embedder waits on the network (main thread); the offline one computes (worker pool for long texts). */
+export function createEmbedder(config: EmbeddingConfig, cpuPool: EmbeddingCpuPool | null): Embedder {
+  if (!config.OPENAI_API_KEY) {
+    if (!cpuPool) throw new Error('the offline embedder needs the CPU pool');
+    return new PooledOfflineEmbedder(cpuPool);
+  }
   return new OpenAiEmbedder({
     apiKey: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
@@ -48,7 +55,8 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
     // Redis outages are cache misses; the client reconnects by itself.
     redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unavailable'));
   }
-  const embedder = createEmbedder(config);
+  const cpuPool = config.OPENAI_API_KEY ? null : createEmbeddingCpuPool({ threads: config.CPU_WORKERS, maxQueue: config.CPU_MAX_QUEUE });
+  const embedder = createEmbedder(config, cpuPool);
   const cache = new EmbeddingCache({
     embedder,
     keySecret,
@@ -64,15 +72,18 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
   const close = async () => {
     await cache.flush();
     redis?.disconnect();
-    await orm.close(true);
+    await Promise.all([cpuPool?.close(), orm.close(true)]);
   };
   try {
     const warmed = await cache.warm(config.WARM_ENTRIES);
-    logger.info({ embedder: embedder.model, dimensions: embedder.dimensions, warmed, redis: Boolean(redis) }, 'embedding cache ready');
+    logger.info(
+      { embedder: embedder.model, dimensions: embedder.dimensions, warmed, redis: Boolean(redis), cpu_workers: cpuPool?.threads ?? 0 },
+      'embedding cache ready',
+    );
   } catch (err: unknown) {
     // Nothing half-built stays open when the service cannot start.
     await close();
     throw err;
   }
-  return { config, orm, logger, redis, embedder, cache, close };
+  return { config, orm, logger, redis, embedder, cpuPool, cache, close };
 }
