@@ -25,5 +25,36 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 /** Number of tokens `text` costs for `model`. Harmony's plain-text vocabulary equals o200k's. */
 export function countTokens(model: string, text: string): number {
   if (text.length === 0) return 0;
-  return encodingForModel(model) === 'cl100k_base' ? countCl100k(text, PLAIN_TEXT) : countO200k(text, PLAIN_TEXT);
+  const count = encodingForModel(model) === 'cl100k_base' ? countCl100k : countO200k;
+  let total = 0;
+  for (const segment of tokenizerSegments(text)) total += count(segment, PLAIN_TEXT);
+  return total;
+}
+
+/**
+ * The tokenizer merges each pre-tokenized piece in time quadratic in its length, so a transcript-long
+ * run without spaces ("%%%%…", 200k emoji) took minutes. Text is counted in segments of at most this
+ * many characters, cut before a space between two non-spaces: both tokenizers' pieces end there
+ * anyway, so ordinary text counts exactly. Only a longer run with no such space is cut inside (within
+ * one token per cut).
+ */
+export const MAX_TOKENIZER_SEGMENT = 1_000;
+
+export function tokenizerSegments(text: string): string[] {
+  const segments: string[] = [];
+  const isSpace = (i: number) => /\s/.test(text[i] ?? ' ');
+  let start = 0;
+  while (text.length - start > MAX_TOKENIZER_SEGMENT) {
+    let cut = start + MAX_TOKENIZER_SEGMENT;
+    while (cut > start + 1 && !(text[cut] === ' ' && !isSpace(cut - 1) && !isSpace(cut + 1))) cut--;
+    if (cut === start + 1) {
+      cut = start + MAX_TOKENIZER_SEGMENT;
+      // Never between the halves of a surrogate pair.
+      if (/[\ud800-\udbff]/.test(text[cut - 1]!)) cut--;
+    }
+    segments.push(text.slice(start, cut));
+    start = cut;
+  }
+  segments.push(text.slice(start));
+  return segments;
 }
