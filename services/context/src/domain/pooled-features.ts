@@ -21,11 +21,11 @@ import { encodingForModel } from './tokens.js';
 export const INLINE_BELOW_CHARS = 20_000;
 
 /**
- * At most this many characters per pool task of one import (~0.7 s of one worker at ~3 ms per 10k
- * characters of transcript and note): a large import is a few tasks, and other calls' tasks wait behind
- * one of them at most.
+ * At most this many characters per pool task of one import (~0.7 s of one worker: a 250k-character
+ * encounter takes ~80 ms for its features and as much again for an imported note's quality): a large
+ * import is a few tasks, and other calls' tasks wait behind one of them at most.
  */
-export const BATCH_MAX_CHARS = 2_000_000;
+export const BATCH_MAX_CHARS = 1_000_000;
 
 /**
  * The features context selection needs of long texts, computed in the worker pool (short ones inline);
