@@ -7,6 +7,8 @@ import { decodeAuditPageToken, encodeAuditPageToken, type AuditPageBinding } fro
 
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 50;
+/** google.protobuf.Timestamp's range, 0001-01-01 to 9999-12-31: beyond it (or past what a Date holds) the query failed. */
+const TIMESTAMP_RANGE_MS = [-62_135_596_800_000, 253_402_300_799_999] as const;
 
 /** One clinician's audit records, newest first; admins only. The listing is itself audited. */
 export async function listAuditEvents(deps: GatewayDeps, req: ListAuditEventsRequest, ctx: CallContext): Promise<ListAuditEventsResponse> {
@@ -14,6 +16,10 @@ export async function listAuditEvents(deps: GatewayDeps, req: ListAuditEventsReq
   const violations: FieldViolation[] = [];
   if (!isUuid(req.userId)) violations.push({ field: 'user_id', description: 'required: the UUID of the clinician whose records to list' });
   if (req.pageSize < 0 || req.pageSize > MAX_PAGE) violations.push({ field: 'page_size', description: `must be within [0, ${MAX_PAGE}]` });
+  for (const [field, time] of [['start_time', req.startTime], ['end_time', req.endTime]] as const) {
+    const ms = time?.getTime();
+    if (ms !== undefined && !(ms >= TIMESTAMP_RANGE_MS[0] && ms <= TIMESTAMP_RANGE_MS[1])) violations.push({ field, description: 'must be within 0001-01-01 and 9999-12-31' });
+  }
   if (req.startTime && req.endTime && req.startTime >= req.endTime) violations.push({ field: 'end_time', description: 'must be after start_time' });
   if (violations.length > 0) throw new ValidationError(violations, 'invalid audit query');
 
