@@ -1,8 +1,10 @@
 // grpc-js answers a request it cannot decode with INTERNAL ("Error deserializing request"). The
 // client sent bad bytes: that is INVALID_ARGUMENT. Every method's deserializer is wrapped so a
-// decode failure becomes a marker the call adapter answers precisely, without reaching a handler.
+// decode failure becomes a marker the call adapter answers precisely, without reaching a handler;
+// so does a request with more fields than any real one, before decoding allocates them.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { DomainError } from './errors.js';
+import { exceedsFieldBudget, MAX_WIRE_FIELDS } from './wire-budget.js';
 
 export class MalformedRequestError extends DomainError {
   readonly kind = 'invalid_argument' as const;
@@ -10,10 +12,13 @@ export class MalformedRequestError extends DomainError {
 
 /** What a wrapped deserializer returns for bytes that are not a message of its type. */
 export class MalformedRequest {
-  constructor(readonly typeName: string) {}
+  constructor(
+    readonly typeName: string,
+    private readonly reason = `request is not a valid ${typeName}`,
+  ) {}
 
   error(): MalformedRequestError {
-    return new MalformedRequestError(`request is not a valid ${this.typeName}`);
+    return new MalformedRequestError(this.reason);
   }
 }
 
@@ -32,6 +37,7 @@ export function tolerantDefinition(definition: ServiceDefinition): ServiceDefini
     wrapped[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
+        if (exceedsFieldBudget(bytes)) return new MalformedRequest(typeName, `request exceeds a bound: more than ${MAX_WIRE_FIELDS} fields`);
         try {
           return decode(bytes);
         } catch {
