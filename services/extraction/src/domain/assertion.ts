@@ -9,6 +9,7 @@ import {
   Experiencer,
   Temporality,
 } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import { matchesAtLineStarts } from './offline/text-scan.js';
 
 interface Token {
   text: string;
@@ -79,10 +80,12 @@ function tokenize(text: string, offset: number): Token[] {
   return tokens;
 }
 
+// A speaker mark, tried at each line start.
+const SPEAKER_MARK = /[ \t]*(?:\[([^\]\n]{1,30})\]|(doctor|patient|dr|pt|clinician)\s*:)/iy;
+
 function turnsOf(transcript: string): Turn[] {
   const turns: Turn[] = [];
-  const re = /^[ \t]*\[([^\]\n]{1,30})\]|^[ \t]*(doctor|patient|dr|pt|clinician)\s*:/gim;
-  const marks = [...transcript.matchAll(re)].map((m) => ({ speaker: (m[1] ?? m[2] ?? '').toLowerCase(), start: m.index, body: m.index + m[0].length }));
+  const marks = matchesAtLineStarts(transcript, SPEAKER_MARK).map((m) => ({ speaker: (m[1] ?? m[2] ?? '').toLowerCase(), start: m.index, body: m.index + m[0].length }));
   if (marks.length === 0) return [{ speaker: '', start: 0, end: transcript.length }];
   if (marks[0]!.start > 0) turns.push({ speaker: '', start: 0, end: marks[0]!.start });
   marks.forEach((m, i) => turns.push({ speaker: m.speaker, start: m.body, end: marks[i + 1]?.start ?? transcript.length }));

@@ -10,9 +10,11 @@ interface NormalisedText {
   origin: number[];
 }
 
-const SPEAKER_TAG = /\[[a-z_ ]{2,30}\]|^\s*(?:doctor|patient|dr|pt|clinician|speaker \d)\s*:/gim;
+// A tag's indent is the spaces on its own line: blank lines before it are left as they are (they are
+// not letters, so the comparison view is the same) and are not rescanned from every line start.
+const SPEAKER_TAG = /\[[a-z_ ]{2,30}\]|^[^\S\n\r\u2028\u2029]*(?:doctor|patient|dr|pt|clinician|speaker \d)\s*:/gim;
 // ACI-Bench style tokenisation splits contractions ("do n't"); quotes usually do not.
-const CONTRACTION_GAP = /\s+(?=n't\b|'(?:s|m|re|ll|ve|d)\b)/gi;
+const CONTRACTION_GAP = /(?<!\s)\s+(?=n't\b|'(?:s|m|re|ll|ve|d)\b)/gi;
 
 function normalise(text: string): NormalisedText {
   const skip = new Uint8Array(text.length);

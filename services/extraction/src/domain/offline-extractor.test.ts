@@ -5,6 +5,11 @@ import { numericSupport } from '@clinote/shared/numeric-support.js';
 import { FieldType, type Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { extractOffline, OfflineExtractor } from './offline-extractor.js';
 
+/** The rest of the line after `lead` (what /lead.*x/ reads), '' when `lead` is not there. */
+const textAfter = (text: string, lead: string): string => {
+  const at = text.indexOf(lead);
+  return at < 0 ? '' : text.slice(at + lead.length).split('\n')[0]!;
+};
 const sop = (sections: Sop['sections']): Sop => ({ id: 'sop-1', userId: 'u-1', name: 'test', version: 3, active: true, sections });
 
 const transcript = [
@@ -72,7 +77,7 @@ describe('extractOffline', () => {
     expect(note).not.toMatch(/\b(she|her|ms|mitchell)\b/i);
     expect(note).not.toMatch(/^2\.$/m);
     expect(note).toMatch(/• Constitutional: Denies fever and chills\./);
-    expect(note).toMatch(/• Respiratory: .*lungs are clear/i);
+    expect(textAfter(note.toLowerCase(), '• respiratory: ')).toContain('lungs are clear');
     // Spoken questions without question marks are not note statements.
     expect(note).not.toMatch(/how's|diet been going/i);
     for (const f of result.sections.flatMap((s) => s.fields).filter((f) => f.text)) expect(f.grounded).toBe(true);
@@ -121,7 +126,7 @@ describe('extractOffline', () => {
     ].join('\n');
     const withLayout = extractOffline({ transcript: visit, sop: sop(ACI_BENCH_SECTIONS), examples: [{ encounterId: 'past-4', transcript: '', note: layoutNote }] });
     const text = (key: string) => withLayout.sections.find((s) => s.key === key)!.fields[0]!;
-    expect(text('social_history').text).toMatch(/works as a teacher.*smokes about half a pack/);
+    expect(textAfter(text('social_history').text, 'works as a teacher')).toContain('smokes about half a pack');
     expect(text('medications').text).toBe('Lisinopril 20 mg daily.');
     expect(text('vitals').text).toBe('Blood Pressure: 120/80 mmHg.');
     expect(text('instructions').text).toMatch(/2 weeks/);
@@ -136,7 +141,7 @@ describe('extractOffline', () => {
     expect(plain.renderedNote).not.toMatch(/^(MEDICATIONS|VITALS)$/m);
     // Social history and the follow-up are stated whatever the layout, once, from this transcript only.
     const plainText = (key: string) => plain.sections.find((s) => s.key === key)!.fields[0]!.text;
-    expect(plainText('social_history')).toMatch(/works as a teacher.*smokes about half a pack/);
+    expect(textAfter(plainText('social_history'), 'works as a teacher')).toContain('smokes about half a pack');
     expect(plainText('history_of_present_illness')).not.toMatch(/teacher/);
     expect(plainText('instructions')).toBe('The patient will follow up with me in 2 weeks.');
   });

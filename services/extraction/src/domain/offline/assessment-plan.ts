@@ -1,6 +1,7 @@
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
+import { trimEndOf } from './text-scan.js';
 import type { TranscriptSentence } from './transcript.js';
 
 /** What a plan statement does, in the order ACI-Bench notes list them under a problem. */
@@ -21,13 +22,17 @@ export interface AssessedProblem {
 }
 
 // "for your first problem , your congestive heart failure ,"; "lastly , for your high blood pressure ,".
+// Linear: each whitespace run is taken whole (`\s*(?!\s)`: what follows never starts with a space),
+// the name never starts where the determiners could go on, and it is at most MAX_PROBLEM_WORDS words
+// (a longer one is never a problem), so no cue rescans the rest of a long sentence.
 const PROBLEM_CUE =
-  /\b(?:for|regarding|as far as|in terms of|with regards? to)\s+(?:your|the|his|her)\s+(?:(first|second|third|fourth|next|last|final|primary|other)\s+)?(problem|issue|diagnosis)?\s*(?:of|is|with)?\s*,?\s*(?:of\s+)?(?:(?:your|the|his|her|this|that)\s*,?\s*)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:i|we|it|so|that|you|which|is|are|or|and i|and we)\b|\s+(?:your|his|her) (?:symptoms?|exam|x-?ray|mri|labs?|results?)\b)/;
+  /\b(?:for|regarding|as far as|in terms of|with regards? to)\s+(?!\s)(?:your|the|his|her)\s+(?!\s)(?:(first|second|third|fourth|next|last|final|primary|other)\s+(?!\s))?(problem|issue|diagnosis)?\s*(?!\s)(?:of|is|with)?\s*(?!\s),?\s*(?!\s)(?:of\s+(?!\s))?(?:(?:your|the|his|her|this|that)\s*(?!\s),?\s*(?!\s))*(?!your|the|his|her|this|that)([a-z][a-z'-]*(?: +[a-z'-]+){0,6}?)(?=\s*(?:[,.?]|$)|\s+(?:i|we|it|so|that|you|which|is|are|or|and i|and we)\b|\s+(?:your|his|her) (?:symptoms?|exam|x-?ray|mri|labs?|results?)\b)/;
 // "for problem number two so the radiation pneumonitis so that's ..."
-const NUMBERED_CUE = /\bfor (?:problem|issue|diagnosis) number \w+\s*,?\s*(?:(?:so|is|the|your|his|her)\s+)*([a-z][a-z' -]*?)(?=\s*(?:[,.?]|$)|\s+(?:so|that|i|we|it|which|is|and)\b)/;
+const NUMBERED_CUE =
+  /\bfor (?:problem|issue|diagnosis) number \w+(?!\w)\s*(?!\s),?\s*(?!\s)(?:(?:so|is|the|your|his|her)\s+(?!\s))*(?!(?:so|is|the|your|his|her)\s)([a-z][a-z'-]*(?: +[a-z'-]+){0,6}?)(?=\s*(?:[,.?]|$)|\s+(?:so|that|i|we|it|which|is|and)\b)/;
 // "for the first diagnosis the first problem of the lung cancer": the second naming restates the cue.
 const RESTATED_CUE = /(\bfor (?:your|the|his|her) (?:first|second|third|next|last|primary) (?:problem|diagnosis|issue) )(?:(?:the|your) )?(?:first|second|third|next|last|primary) (?:problem|diagnosis|issue) (?:of|is) /;
-const LEAD_BEFORE_CUE = /(?:^|[,.]\s*|\b(?:so|and|then|now|lastly|finally|next|secondly|okay|alright|um|uh)\s*,?\s*)$/;
+const LEAD_BEFORE_CUE = /(?:^|[,.]\s*|\b(?:so|and|then|now|lastly|finally|next|secondly|okay|alright|um|uh)(?:\s*,)?\s*)$/;
 const NOT_A_PROBLEM = /\b(plan|assessment|exam|examination|visit|results?|today|time|days?|weeks?|months?|while|part|meantime|information)\b/;
 // Lay names the clinician uses for a problem, as a note names it.
 const CLINICAL_NAME: [RegExp, string][] = [
@@ -42,7 +47,7 @@ const PLAN_START = /\b(?:assessment and (?:my )?plan|my assessment|my impression
 // Where the plan ends: checking agreement, questions, wrapping up.
 const PLAN_END = /\b(?:sound like a plan|sounds? good|any questions|does that make sense|finalize the note|end of dictation)\b/;
 // Tag questions ("..., okay ?") still state; a note keeps the statement.
-const TAG_QUESTION = /[,\s]*(?:okay|ok|alright|all right|right|yeah|sound good)\s*\?\s*$/i;
+const TAG_QUESTION = /(?<![,\s])[,\s]*(?:okay|ok|alright|all right|right|yeah|sound good)\s*\?\s*$/i;
 const SMALL_TALK = /\b(?:dragon|halloween|questions?|nice to|good to see|take care|have a (?:good|great))\b/i;
 
 const TESTING = /\b(?:order|orders|ordered|ordering|x-?rays?|mri|ct|cat scan|ultrasound|echocardiogram|echo|labs?|lab work|blood ?work|a1c|tests?|testing|biopsy|scan|egd|colonoscopy|ekg|stress test|check(?:ing)? (?:your|his|her|a|some)|recheck)\b/;
@@ -85,7 +90,7 @@ function cueProblem(s: TranscriptSentence, lower: string, m: RegExpMatchArray): 
   if (m.index === undefined || !m[3]) return undefined;
   // A cue leads its sentence or clause; "i went for the holidays" is not a problem.
   if (!LEAD_BEFORE_CUE.test(lower.slice(0, m.index))) return undefined;
-  if (!m[1] && !m[2] && !/\b(?:lastly|finally|next|then|now|so|secondly)\s*,?\s*$/.test(lower.slice(0, m.index))) return undefined;
+  if (!m[1] && !m[2] && !/\b(?:lastly|finally|next|then|now|so|secondly)(?:\s*,)?\s*$/.test(lower.slice(0, m.index))) return undefined;
   const raw = m[3].replace(/\s+/g, ' ').trim();
   const words = raw.split(' ');
   if (words.length === 0 || words.length > MAX_PROBLEM_WORDS || NOT_A_PROBLEM.test(raw)) return undefined;
@@ -101,7 +106,7 @@ const DICTATION_FRAGMENT = /^(?:(?:so|and|then|okay)\s+)*(?:(?:we will|we can|i 
 function clauses(text: string): string[] {
   return text
     .split(/,? and (?=(?:we will|he should|she should|the patient should|they should|order|continue|increase|start)\b)/i)
-    .map((c) => c.trim().replace(/[,;\s]+$/, ''))
+    .map((c) => trimEndOf(c.trim(), /[,;\s]/))
     .filter((c) => c.split(' ').length >= 3 && !DICTATION_FRAGMENT.test(c))
     .map((c) => {
       const t = /[.?!]$/.test(c) ? c : `${c}.`;

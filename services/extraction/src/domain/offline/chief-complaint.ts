@@ -1,5 +1,6 @@
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { digitiseNumbers } from './numbers.js';
+import { lastLineStart, leadThenMarker } from './text-scan.js';
 import type { PatientPronouns } from './normalise.js';
 import type { TranscriptSentence } from './transcript.js';
 
@@ -12,7 +13,7 @@ export interface GroundedPhrase {
 // "who presents today for follow-up of his chronic problems", "here for right knee pain",
 // "i see you're coming in for some right knee pain".
 const REASON =
-  /\b(?:presents|present today|(?:is|are|'re|'s|am|male|female|man|woman|gentleman|lady) here|coming in|comes? in|came in(?: to see (?:us|me))?|(?:is|'re|'s) in today|being seen|referred(?: by (?:dr\.? )?[a-z]+(?: [a-z]+)?)?|sent (?:you|him|her)(?: over| in)?)\s+(?:today\s*,?\s*)?(?:,\s*uh\s*,\s*)?(?:for|with)\s+([a-z][^,.?;]*)/;
+  /\b(?:presents|present today|(?:is|are|'re|'s|am|male|female|man|woman|gentleman|lady) here|coming in|comes? in|came in(?: to see (?:us|me))?|(?:is|'re|'s) in today|being seen|referred(?: by (?:dr\.? )?[a-z]+(?: [a-z]+)?)?|sent (?:you|him|her)(?: over| in)?)\s+(?:today(?:\s*,)?\s*)?(?:,\s*uh\s*,\s*)?(?:for|with)\s+([a-z][^,.?;]*)/;
 // Weaker cues, tried when none of the above is said: "a 52-year-old male with ...", "the assistant told me that you have ...".
 const WEAK_REASON = /\b(?:year[ -]old (?:male|female|man|woman|gentleman|lady) with|told me (?:that )?you (?:have|had)|i see (?:that )?you (?:have|had))\s+([a-z][^,.?;]*)/;
 const REASON_CONTEXT = /\b(?:year[ -]old|presents?|you're|you are|he's|she's|he is|she is|i see|i understand|patient|referred|sent you|told me|you came|you've come|you come)\b/;
@@ -20,7 +21,7 @@ const REASON_CONTEXT = /\b(?:year[ -]old|presents?|you're|you are|he's|she's|he 
 const INJURY = /\b(?:i see|i understand|i hear|told me) (?:that )?you (?:injured|hurt) (?:your|his|her) ((?:left |right )?[a-z]+)/;
 // Also a word the speaker broke off ("dia- newly diagnosed ...").
 const REASON_LEAD = /^(?:an?|some|his|her|their|your|the|a|that|this|[a-z]+-)\s+|^(?:complaints? of|evaluation of|evaluation for|a chief complaint of)\s+(?:an?\s+|some\s+|his\s+|her\s+)?/;
-const REASON_STOP = /\s+(?:and (?:she|he|i|we|you)|who|which|that|so|but|today|as well|uh|um|can you|could you|tell me|is that|what's|on (?:your|his|her) (?:left|right))\b.*$/;
+const REASON_STOP = /(?<!\s)\s+(?:and (?:she|he|i|we|you)|who|which|that|so|but|today|as well|uh|um|can you|could you|tell me|is that|what's|on (?:your|his|her) (?:left|right))\b[^]*$/;
 const NOT_A_REASON = /^(?:a second|the|that|this|it|a bit|you|me|him|her|now|what)$|\b(?:surgery|stay|procedure)$|^(?:a )?(?:history|past medical history) of\b/;
 
 const BODY_PAIN =
@@ -55,8 +56,10 @@ function statedReason(s: TranscriptSentence, weak = false): GroundedPhrase | und
     reason = reason.slice(lead.length);
     offset += lead.length;
   }
-  const spoken = reason.replace(REASON_STOP, '').trim();
-  reason = spoken.replace(/\s+(?:his|her|their|your)\s+/g, ' ');
+  // REASON_STOP ends in `[^]*$` for `.*$`: tried from the last line only, it cannot span a line break.
+  const lastLine = lastLineStart(reason);
+  const spoken = `${reason.slice(0, lastLine)}${reason.slice(lastLine).replace(REASON_STOP, '')}`.trim();
+  reason = spoken.replace(/(?<!\s)\s+(?:his|her|their|your)\s+/g, ' ');
   if (!reason || reason.split(/\s+/).length > 10 || NOT_A_REASON.test(reason)) return undefined;
   return { text: phrase(reason), spans: [{ start: s.start + offset, end: s.start + offset + spoken.length }] };
 }
@@ -110,16 +113,25 @@ export function chiefComplaint(sentences: TranscriptSentence[], firstProblem?: G
   return firstProblem;
 }
 
-// "brian is a 58 year old male", "she's a 41-year-old female".
-const DICTATED_OPENER = /\b(?:[a-z]+ )?(?:is|he's|she's) an? ([a-z0-9 -]+?)[ -]year[ -]old\b/;
+// "brian is a 58 year old male", "she's a 41-year-old female": /\b(?:is|he's|she's) an? [a-z0-9 -]+?[ -]year[ -]old\b/
+// as a lead, the age words and a marker, scanned once (as one regex it rescans the age words from every lead).
+const OPENER_LEAD = /\b(?:is|he's|she's) an? /g;
+const AGE_WORD = /[a-z0-9 -]/;
+const YEAR_OLD = /[ -]year[ -]old\b/g;
+const YEARS_OLD = /[ -]years?[ -]old\b/g;
 
 /** The clinician's dictated one-line summary ("Brian is a 58 year old male ... who presents ..."), if any. */
 export function dictatedOpener(sentences: TranscriptSentence[]): TranscriptSentence | undefined {
-  return sentences.find((s) => s.speaker === 'doctor' && DICTATED_OPENER.test(s.text.toLowerCase()) && /\b(?:presents?|here for|history)\b/.test(s.text.toLowerCase()));
+  return sentences.find(
+    (s) => s.speaker === 'doctor' && leadThenMarker(s.text.toLowerCase(), OPENER_LEAD, AGE_WORD, YEAR_OLD, 1) !== undefined && /\b(?:presents?|here for|history)\b/.test(s.text.toLowerCase()),
+  );
 }
 
-const AGE = /\b([a-z0-9 -]+?)[ -]years?[ -]old\b/;
-const GREETING = /^(?:hi|hello|hey|good morning|good afternoon|good evening)\s*,?\s+(?:there\s+)?((?:(?:mr|mrs|ms|miss|mister)\s*\.?\s*)?[a-z]+)\b/;
+// The age words start at the first word of their run of [a-z0-9 -] (the lookbehind), so the run is scanned once.
+const AGE = /\b(?<=(?:^|[^a-z0-9 -])[ -]*)([a-z0-9 -]+?)[ -]years?[ -]old\b/;
+// "<name> is a <age> year old", as /\b(?:(mr|mrs|ms|miss|mister)(?:\s*\.)?\s+)?([a-z]+) is an? [a-z0-9 -]+?[ -]years?[ -]old\b/ finds it.
+const NAME_LEAD = /\b(?:(mr|mrs|ms|miss|mister)(?:\s*\.)?\s+)?([a-z]+) is an? /g;
+const GREETING = /^(?:hi|hello|hey|good morning|good afternoon|good evening)(?:\s*,)?\s+(?:there\s+)?((?:(?:mr|mrs|ms|miss|mister)(?:\s*\.)?\s*)?[a-z]+)\b/;
 const TITLE: Record<string, string> = { mr: 'Mr.', mister: 'Mr.', mrs: 'Mrs.', ms: 'Ms.', miss: 'Miss' };
 const NOT_A_NAME = /^(?:there|doctor|dr|how|nice|good|i|it|so|um|uh|okay|everybody|guys|sir|maam|ma'am|again|thanks|thank|you)$/;
 
@@ -145,8 +157,9 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
   let name: { value: string; span: EvidenceSpan } | undefined;
   // The name the clinician dictates before the age, else the one they greet the patient by.
   for (const s of sentences) {
-    const m = s.text.toLowerCase().match(/\b(?:(mr|mrs|ms|miss|mister)\s*\.?\s+)?([a-z]+) is an? [a-z0-9 -]+?[ -]years?[ -]old\b/);
-    if (s.speaker !== 'doctor' || !m || m.index === undefined || NOT_A_NAME.test(m[2]!) || /^(?:he|she|patient|who|this|that|it|and|so)$/.test(m[2]!)) continue;
+    const found = s.speaker === 'doctor' ? leadThenMarker(s.text.toLowerCase(), NAME_LEAD, AGE_WORD, YEARS_OLD, 1) : undefined;
+    const m = found?.lead;
+    if (!m || NOT_A_NAME.test(m[2]!) || /^(?:he|she|patient|who|this|that|it|and|so)$/.test(m[2]!)) continue;
     const surname = m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1);
     const length = m[0].indexOf(m[2]!) + m[2]!.length;
     name = { value: m[1] ? `${TITLE[m[1]]} ${surname}` : surname, span: { start: s.start + m.index, end: s.start + m.index + length } };
@@ -154,7 +167,7 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
   }
   for (const s of name ? [] : sentences.slice(0, 6)) {
     const m = s.speaker === 'doctor' ? s.text.toLowerCase().match(GREETING) : null;
-    const said = m?.[1]?.match(/^(?:(mr|mrs|ms|miss|mister)\s*\.?\s*)?([a-z]+)$/);
+    const said = m?.[1]?.match(/^(?:(mr|mrs|ms|miss|mister)(?:\s*\.)?\s*)?([a-z]+)$/);
     if (m && m.index !== undefined && said && !NOT_A_NAME.test(said[2]!) && !TITLE[said[2]!]) {
       const at = s.text.toLowerCase().indexOf(m[1]!, m.index);
       const surname = said[2]!.charAt(0).toUpperCase() + said[2]!.slice(1);

@@ -1,9 +1,16 @@
+import { followedOnLine, lastLineStart, trimEndOf } from './text-scan.js';
+
 // Body systems of a dictated exam finding, in ACI-Bench training-note naming (general clinical
 // knowledge for the trigger words). The first system whose words the finding holds labels it;
 // limb swelling is filed under Musculoskeletal, as those notes do.
-const EXAM_SYSTEMS: [string, RegExp][] = [
+const LIMB_BEFORE_EDEMA = /\b(?:extremit(?:y|ies)|ankles?|calf|calves)\b/gi;
+const LIMB_AFTER_EDEMA = /\b(?:extremit(?:y|ies)|ankles?|legs?|feet)\b/gi;
+const EDEMA = /\bedema\b/gi;
+// Limb edema, as /\b(extremit(?:y|ies)|ankles?|calf|calves)\b.*\bedema\b|\bedema\b.*\b(extremit(?:y|ies)|ankles?|legs?|feet)\b/i tests it, in one pass.
+const LIMB_EDEMA = { test: (text: string): boolean => followedOnLine(text, LIMB_BEFORE_EDEMA, EDEMA) || followedOnLine(text, EDEMA, LIMB_AFTER_EDEMA) };
+const EXAM_SYSTEMS: [string, { test(text: string): boolean }][] = [
   ['Neck', /\b(neck|jugular|thyroid|lymphadenopathy|carotid)\b/i],
-  ['Musculoskeletal', /\b(extremit(?:y|ies)|ankles?|calf|calves)\b.*\bedema\b|\bedema\b.*\b(extremit(?:y|ies)|ankles?|legs?|feet)\b/i],
+  ['Musculoskeletal', LIMB_EDEMA],
   ['Respiratory', /\b(lungs?|breath sounds|wheez\w*|crackles|rales|rhonchi|auscultation)\b/i],
   ['Cardiovascular', /\b(heart|murmurs?|rate and rhythm|gallops?|rubs?|pulses?|edema)\b/i],
   ['Gastrointestinal', /\b(abdomen|abdominal|bowel sounds|quadrant|hepatosplenomegaly)\b/i],
@@ -31,9 +38,10 @@ const OBSERVER_DENIES = /^(?:i(?:-i)?|we) (?:do n't|don't|do not|did n't|didn't)
 const NOT_A_FINDING = /^(?:let me|lem me|let's|i'm going to|i'm gon na|we will|i want to|i wan na)\b/i;
 const PATIENT_HAS = /^(?:he|she|the patient) (?:does |also )*(?:has|have|had|exhibits)\s+/i;
 // A clinician's aside after the finding: ", which we've heard in the past".
-const ASIDE = /,?\s*which (?:we|i)(?:'ve| have)? (?:\w+ )?(?:heard|seen|noted|known|appreciated)\b.*$/i;
-// "his lower extremities have 1+ pitting edema" → "1+ pitting edema in the lower extremities".
-const PART_HAS = /^(?:his|her|the patient's) ((?:bilateral )?(?:lower |upper )?(?:extremities|legs|ankles|feet)) (?:has|have|show|shows),?\s*(.+)$/i;
+const ASIDE = /(?!(?<=\s)\s),?\s*which (?:we|i)(?:'ve| have)? (?:\w+ )?(?:heard|seen|noted|known|appreciated)\b[^]*$/i;
+// "his lower extremities have 1+ pitting edema" → "1+ pitting edema in the lower extremities". The finding
+// starts after the spaces (or is the one space left), so a failed match does not retry every split of them.
+const PART_HAS = /^(?:his|her|the patient's) ((?:bilateral )?(?:lower |upper )?(?:extremities|legs|ankles|feet)) (?:has|have|show|shows),?\s*(\S.*|[^\S\n\r\u2028\u2029])$/i;
 
 function capitalise(t: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
@@ -41,18 +49,20 @@ function capitalise(t: string): string {
 
 /** One clause of a dictated finding as note text, or '' when nothing is left. */
 function findingText(clause: string): string {
-  let t = clause.trim().replace(/[.?!]+$/, '');
+  let t = trimEndOf(clause.trim(), /[.?!]/);
   // Cut-off syllables ("s- s- systolic") are stutters, not words.
   t = t.replace(/\b[a-z]{1,3}- (?=[a-z])/gi, '');
   t = t.replace(/^(?:sorry|okay|so)\b,?\s*/i, '').replace(/^(?:we will|let's|i'll|i will) say (?:that )?/i, '');
   for (let k = 0; k < 2; k++) t = t.replace(EXAM_LEAD, '').replace(OBSERVER_DENIES, 'no ').replace(OBSERVER, '').replace(PATIENT_HAS, '');
   if (NOT_A_FINDING.test(t)) return '';
-  t = t
-    .replace(ASIDE, '')
+  // ASIDE ends in `[^]*$` for `.*$`: tried from the last line only (and a comma just before it).
+  let lastLine = lastLineStart(t);
+  if (lastLine > 0 && t[lastLine - 1] === ',') lastLine--;
+  t = `${t.slice(0, lastLine)}${t.slice(lastLine).replace(ASIDE, '')}`
     .replace(/^(?:he|she|the patient) (?:does n't|doesn't|does not) have (?:any\s+)?/i, 'no ')
     .replace(/^there (is|are),\s*/i, 'there $1 ');
   const part = t.match(PART_HAS);
-  if (part) t = `${part[2]!.replace(/[,\s]+$/, '')} in the ${part[1]!.toLowerCase()}`;
+  if (part) t = `${trimEndOf(part[2]!, /[,\s]/)} in the ${part[1]!.toLowerCase()}`;
   t = t
     .replace(/^(?:some|a|an|that)\s+(?=\S)/i, '')
     // Murmur grades as notes write them: "3 out of 6" → "3/6".

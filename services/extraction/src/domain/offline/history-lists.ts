@@ -9,6 +9,7 @@ import { findConcepts, type ConceptMention } from '@clinote/shared/clinical-lexi
 import { digitiseNumbers } from './numbers.js';
 import { medicationsWithDose } from './history-parts.js';
 import { isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
+import { trimEndOf } from './text-scan.js';
 import type { TranscriptSentence } from './transcript.js';
 
 /** One list item: a name (with dose, for drugs) and the sentence it was said in. */
@@ -139,11 +140,19 @@ export function medicalHistory(sentences: TranscriptSentence[]): HistoryItem[] {
 }
 
 // What a family-history question asks about: "family history of gi problems", "anybody in the family with kidney failure".
+// Whitespace runs are taken whole and the topic runs to the end; familyTopic drops the closing spaces
+// and marks (a lazy topic before /\s*[?.]*$/ would retry that tail from every character).
 const FAMILY_TOPIC =
-  /\b(?:family history of|in (?:the|your|his|her) family (?:with|that (?:you know )?(?:has|have|had)|who (?:has|have|had)|has|have|had)|family (?:have|has|had|with))\s+(?:any\s+)?(?:history of\s+)?(?:any\s+)?(.+?)\s*[?.]*$/;
+  /\b(?:family history of|in (?:the|your|his|her) family (?:with|that (?:you know )?(?:has|have|had)|who (?:has|have|had)|has|have|had)|family (?:have|has|had|with))\s+(?!\s)(?:any\s+(?!\s))?(?:history of\s+(?!\s))?(?:any\s+(?!\s))?([^]+)$/;
 const GENERIC_TOPIC = /^(?:diseases?|illness(?:es)?|problems?|conditions?|issues|medical (?:problems?|conditions?|issues|history)|health (?:problems?|issues|conditions?)|anything|that|this|things like that)$/;
 // How an answer says there is none, or nothing known.
 const NONE_ANSWER = /^(?:\W*(?:no|nope|nah|none|not that i know|not really|i do ?n't think so|i don't know|nobody|no one)\b)|\b(?:adopted|no idea|pretty healthy|not aware of any)\b/;
+
+/** The topic as /(.+?)\s*[?.]*$/ takes it from `rest`: without its closing spaces and marks, one character at least. */
+function familyTopic(rest: string): string {
+  const end = trimEndOf(trimEndOf(rest, /[?.]/), /\s/).length;
+  return rest.slice(0, Math.max(1, end));
+}
 
 /**
  * A family-history question answered "no" ("anybody in the family with kidney failure?" – "no."):
@@ -157,7 +166,8 @@ function deniedFamilyHistory(sentences: TranscriptSentence[]): HistoryItem[] {
     const lower = q.text.toLowerCase();
     if (!answer || answer.speaker === q.speaker || !/\bfamily\b/.test(lower) || !(isQuestion(q.text) || /^\W*(?:anyone|anybody)\b/.test(lower))) continue;
     if (!NONE_ANSWER.test(answer.text.toLowerCase())) continue;
-    const topic = lower.match(FAMILY_TOPIC)?.[1]?.replace(/\s+,/g, ',').replace(/[,\s]+$/, '').trim();
+    const asked = lower.match(FAMILY_TOPIC)?.[1];
+    const topic = asked === undefined ? undefined : trimEndOf(familyTopic(asked).replace(/(?<!\s)\s+,/g, ','), /[,\s]/).trim();
     const span = { start: q.start, end: answer.end };
     if (!topic || GENERIC_TOPIC.test(topic)) out.push({ text: '', span, negated: true, noneKnown: true });
     else if (topic.split(/\s+/).length <= 8 && !/\b(?:you|your|i|we)\b/.test(topic)) out.push({ text: digitiseNumbers(topic), span, negated: true });

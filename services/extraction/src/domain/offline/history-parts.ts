@@ -79,7 +79,9 @@ const NOT_A_DRUG = new Set(
 // A new prescription or change belongs to the plan, not to the current medications.
 const PLANNED = /\b(?:we will|should|recommend|increase|decrease|start|prescrib\w*|switch|change|refill)\b/;
 const FREQUENCY = '(?:\\s+(?:once |twice )?(?:daily|a day|at night|in the morning|every \\d+(?: to \\d+)? hours|\\d+ times daily|as needed))?';
-const NAME_DOSE = new RegExp(`\\b([a-z][a-z-]{3,})\\s+(\\d+(?:\\.\\d+)?) ?(mg|mcg|units?)\\b${FREQUENCY}`, 'g');
+// The name starts where a run of [a-z-] does, or just after its first hyphens: the only starts that can
+// match, so a long hyphenated run is not rescanned from each of its words.
+const NAME_DOSE = new RegExp(`\\b(?<=^|[^a-z-]|(?:^|[^a-z-])[a-z]*-+)([a-z][a-z-]{3,})\\s+(\\d+(?:\\.\\d+)?) ?(mg|mcg|units?)\\b${FREQUENCY}`, 'g');
 const DOSE_OF_NAME = new RegExp(`\\b(\\d+(?:\\.\\d+)?) ?(mg|mcg|units?) of (?:the |his |her )?([a-z][a-z-]{3,})\\b${FREQUENCY}`, 'g');
 
 /**

@@ -6,6 +6,7 @@
  */
 import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
 import type { PatientPronouns } from './normalise.js';
+import { followedOnLine, trimEndOf } from './text-scan.js';
 import type { Speaker } from './transcript.js';
 
 // Conversational leads of a clinician's summary that state nothing.
@@ -22,12 +23,16 @@ const SMALL_TALK = /\b(?:we(?:'ve| have)? (?:just |kinda |kind of |already )?(?:
 const BARE_LEAD = /^(?:(?:and|so|now|also)\s+)*(?:i know|i see|i understand|i think|i heard|i remember)(?: that)?$/i;
 // How long a complaint has lasted, said as a fragment ("Probably since labor day, so about 5 weeks or so.").
 const HEDGES = /^(?:(?:probably|maybe|perhaps|about|around|roughly|i think|i'd say|i guess|like)\b[,\s]*)*/i;
-const TIME_WORD = /\b(?:\d+|a|one|couple|few|several)\b.*\b(?:days?|weeks?|months?|years?|hours?)\b|\b(?:yesterday|today|last night|this morning|(?:mon|tues|wednes|thurs|fri|satur|sun)day|labor day|christmas|thanksgiving|easter|new year|summer|winter|spring|fall)\b/i;
+// As /\b(?:\d+|a|one|couple|few|several)\b.*\b(?:days?|…)\b|\b(?:yesterday|…)\b/i tests it, in one pass.
+const COUNT_WORD = /\b(?:\d+|a|one|couple|few|several)\b/gi;
+const TIME_UNIT = /\b(?:days?|weeks?|months?|years?|hours?)\b/gi;
+const TIME_NAME = /\b(?:yesterday|today|last night|this morning|(?:mon|tues|wednes|thurs|fri|satur|sun)day|labor day|christmas|thanksgiving|easter|new year|summer|winter|spring|fall)\b/i;
+const isTimeWord = (t: string): boolean => followedOnLine(t, COUNT_WORD, TIME_UNIT) || TIME_NAME.test(t);
 
 /** "This has been going on since ..." for a duration said alone; undefined for anything else. */
 function durationStatement(body: string): string | undefined {
-  const t = body.replace(HEDGES, '').replace(/,\s*so\s+/gi, ', ').replace(/\s+or so$/i, '').trim();
-  if (!TIME_WORD.test(t)) return undefined;
+  const t = body.replace(HEDGES, '').replace(/,\s*so\s+/gi, ', ').replace(/(?<!\s)\s+or so$/i, '').trim();
+  if (!isTimeWord(t)) return undefined;
   if (/^(?:since|for)\b/i.test(t)) return `This has been going on ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
   if (/\bago$/i.test(t) && t.split(/\s+/).length <= 6) return `This started ${t.charAt(0).toLowerCase()}${t.slice(1)}.`;
   // "About 4 days now." → "This has been going on for 4 days."
@@ -68,7 +73,7 @@ export function topicAnswer(question: string, answer: string, pronouns: PatientP
   const lower = answer.toLowerCase().trim();
   const lead = lower.match(IT_ANSWER);
   if (!topic || !lead || /\b(?:you|i|we)\b/.test(topic)) return undefined;
-  const rest = lower.slice(lead[0].length).replace(/\s+([,.?!])/g, '$1').replace(/[\s,.?!]+$/, '');
+  const rest = trimEndOf(lower.slice(lead[0].length).replace(/(?<!\s)\s+([,.?!])/g, '$1'), /[\s,.?!]/);
   if (rest.split(/\s+/).length < 2 || /\b(?:i|we|you)\b/.test(rest)) return undefined;
   const verb = lead[1] ? 'has been' : 'is';
   return `${capitalise(pronouns.possessive)} ${topic} ${verb} ${rest}.`;
@@ -104,7 +109,7 @@ export function hpiStatement(text: string, pronouns: PatientPronouns, speaker?: 
   if (lead && lead[0].length < t.length) t = capitalise(t.slice(lead[0].length).trim());
   // Fillers of speech: "he is just so tired" → "he is so tired".
   t = t.replace(/\b(he|she|the patient)( is| was| has)? just\b/gi, '$1$2');
-  const body = t.replace(/[.?!]+$/, '');
+  const body = trimEndOf(t, /[.?!]/);
   const words = body.split(/\s+/).filter(Boolean);
   if (!CLAUSE.test(body)) {
     const duration = durationStatement(body);

@@ -7,6 +7,7 @@
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { digitiseNumbers } from './numbers.js';
 import { normaliseSentence, type PatientPronouns } from './normalise.js';
+import { leadThenMarker, trimEndOf } from './text-scan.js';
 import type { TranscriptSentence } from './transcript.js';
 
 export interface InstructionLine {
@@ -19,8 +20,11 @@ const COUNT = '(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
 const TIME_FRAME = new RegExp(`\\b(?:in|within) (?:about |another |around |roughly |maybe )?(${COUNT}(?: (?:to|or) ${COUNT})? (?:days?|weeks?|months?|years?))\\b`);
 const NEXT_VISIT = /\b(?:see (?:you|him|her) (?:at (?:your|the) )?next (?:visit|time|appointment)|at your next (?:visit|appointment)|next scheduled)\b/;
 const AS_NEEDED = /\bfollow(?:[- ]up| up) (?:with me )?(?:\.\.\. )?(?:follow up with me )?as needed\b/;
-// "call me if you gain three pounds in two days", "call the office if you have any ...".
-const CALL = /\b(?:call|contact|message) (?:me|the office|us|the clinic)\b[^.?!]*?\b(?:if|with)\b[^.?!]*/;
+// "call me if you gain three pounds in two days", "call the office if you have any ...": what
+// /\b(?:call|contact|message) (?:me|the office|us|the clinic)\b[^.?!]*?\b(?:if|with)\b[^.?!]*/ finds, in one pass.
+const CALL_LEAD = /\b(?:call|contact|message) (?:me|the office|us|the clinic)\b/g;
+const CALL_CONDITION = /\b(?:if|with)\b/g;
+const IN_SENTENCE = /[^.?!]/;
 const MAX_CALL_WORDS = 14;
 const SMALL_NUMBERS: Record<string, string> = { one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10', eleven: '11', twelve: '12' };
 
@@ -31,9 +35,13 @@ function timeFrame(said: string): string {
 
 /** The condition of a "call me if ..." instruction, cut where the next instruction or topic starts. */
 function callClause(text: string): string | undefined {
-  const m = text.match(CALL);
-  if (!m) return undefined;
-  const clause = m[0].split(/\s*,\s*|\s+(?:and|but|so) (?=i |we |you |continue|take|i'm)|\s+for the\b|\s+i want\b|\s+continue\b/)[0]!.trim();
+  const found = leadThenMarker(text, CALL_LEAD, IN_SENTENCE, CALL_CONDITION);
+  if (!found) return undefined;
+  const after = found.at + found.marker[0].length;
+  const stop = text.slice(after).search(/[.?!]/);
+  const call = text.slice(found.lead.index, stop < 0 ? text.length : after + stop);
+  // Separators start only where a run of spaces does (split matches every position otherwise).
+  const clause = call.split(/(?!(?<=\s)\s)\s*,\s*|(?<!\s)\s+(?:(?:and|but|so) (?=i |we |you |continue|take|i'm)|for the\b|i want\b|continue\b)/)[0]!.trim();
   const words = clause.split(/\s+/);
   return words.length > MAX_CALL_WORDS || words.length < 4 ? undefined : clause;
 }
@@ -56,7 +64,7 @@ export function visitInstructions(sentences: TranscriptSentence[], pronouns: Pat
     else if (!followUp && AS_NEEDED.test(t)) followUp = { text: 'Follow up as needed.', spans: [span] };
     const clause = call ? undefined : callClause(t);
     if (clause) {
-      const said = normaliseSentence(clause, 'doctor', pronouns).replace(/[.?!]+$/, '');
+      const said = trimEndOf(normaliseSentence(clause, 'doctor', pronouns), /[.?!]/);
       call = { text: `The patient was instructed to ${said.charAt(0).toLowerCase()}${said.slice(1)}.`, spans: [span] };
     }
   }

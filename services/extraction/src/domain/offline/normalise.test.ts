@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withoutDanglingClause, withPronouns, withProperNouns } from './normalise.js';
+import { agreeVerbs, answeredQuestion, isQuestion, normaliseSentence, patientPronouns, planPhrasing, withoutDanglingClause, withPronouns, withProperNouns } from './normalise.js';
+import { parseTranscript } from './transcript.js';
 
 const she = patientPronouns('she is a 50-year-old female . her knee hurts .');
 
@@ -9,6 +10,25 @@ describe('normaliseSentence', () => {
   });
   it('rewrites the clinician speaking to the patient and their plans', () => {
     expect(normaliseSentence("i'm going to go ahead and increase your lasix to forty milligrams .", 'doctor', she)).toBe('We will increase her lasix to 40 mg.');
+  });
+});
+
+// Issue 13: "go ahead" followed by spaced dashes and no word backtracked exponentially (17 s for the
+// 55-character transcript, ×4 per extra " -"). These return at once; a hang fails on vitest's timeout.
+describe('planPhrasing on a run of dashes after "go ahead"', () => {
+  const attack = (dashes: number): string => `[doctor] we will go ahead${' -'.repeat(dashes)} 1 .`;
+
+  it('keeps the dictation as said when no word follows', () => {
+    expect(attack(13)).toHaveLength(55);
+    for (const dashes of [13, 40]) {
+      const [sentence] = parseTranscript(attack(dashes)).sentences;
+      expect(planPhrasing(sentence!.text)).toBe(sentence!.text);
+      expect(normaliseSentence(sentence!.text, 'doctor', she)).toBe(`We will go ahead${' -'.repeat(dashes)} 1.`);
+    }
+  });
+
+  it('still drops "go ahead" and the dashes before the action', () => {
+    expect(normaliseSentence(`we will go ahead${' -'.repeat(40)} and increase the lasix .`, 'doctor', she)).toBe('We will increase the lasix.');
   });
 });
 

@@ -1,4 +1,5 @@
 import { digitiseNumbers } from './numbers.js';
+import { lastRunOf, trailingRunOf, trimEndOf } from './text-scan.js';
 import type { Speaker } from './transcript.js';
 
 /** Third-person pronouns for the patient, picked from how the transcript talks about them. */
@@ -88,15 +89,16 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   t = agreeVerbs(t);
   t = digitiseNumbers(t.trim());
   t = t
-    .replace(/\s+([,.?!;:%])/g, '$1')
-    .replace(/,+\s*([?.!])/g, '$1')
+    // A lookbehind starts each run once: a run is not rescanned from every character in it.
+    .replace(/(?<!\s)\s+([,.?!;:%])/g, '$1')
+    .replace(/(?<!,),+\s*([?.!])/g, '$1')
     .replace(/\b(\d+)[ -]year[ -]old\b/g, '$1-year-old')
     // Dosing as notes write it: "80 mg once a day" → "80 mg daily".
     .replace(/\b(\d+(?:\.\d+)? ?(?:mg|units?|mcg)|times|twice) (?:once )?(?:a|per|each|every) day\b/g, '$1 daily')
     .replace(/\b(\d+(?:\.\d+)? ?(?:mg|units?|mcg)) once daily\b/g, '$1 daily')
     .replace(/([,.?!])(?:\s*[,.])+/g, '$1')
-    .replace(/^[,.\s-]+/, '')
-    .replace(/[-\s,]+$/, '')
+    .replace(/^[,.\s-]+/, '');
+  t = trimEndOf(t, /[-\s,]/)
     .replace(/\s+/g, ' ')
     .trim();
   t = withoutDanglingClause(t, /(?:\.\.\.|…|-)\s*$/.test(text.trim()));
@@ -136,13 +138,13 @@ const SHORT_SENTENCE_WORDS = 8;
  * cut off (the transcript marks it with a dash or an ellipsis). Elliptical answers ("he is") stay.
  */
 export function withoutDanglingClause(text: string, broken = false): string {
-  const end = text.match(/[.?!]+$/)?.[0] ?? '.';
-  const trim = (x: string): string => x.replace(/[\s,;:-]+$/, '').trim();
+  const end = trailingRunOf(text, /[.?!]/) || '.';
+  const trim = (x: string): string => trimEndOf(x, /[\s,;:-]/).trim();
   const words = (x: string): number => x.split(/\s+/).filter(Boolean).length;
-  let t = trim(text.replace(/[.?!]+$/, ''));
+  let t = trim(trimEndOf(text, /[.?!]/));
   for (let k = 0; k < 4; k++) {
-    const m = t.match(/([a-z0-9'%/.]+)[^a-z0-9]*$/i);
-    const last = m?.[1]?.toLowerCase();
+    const m = lastRunOf(t, /[a-z0-9'%/.]/i, /[^a-z0-9]/i);
+    const last = m?.run.toLowerCase();
     if (!m || !last) return '';
     const dropWord = (): string => trim(t.slice(0, m.index));
     const toComma = (): string | undefined => {
@@ -185,11 +187,11 @@ export function answerPolarity(answer: string): 'yes' | 'no' | undefined {
  * "any chest pain ?" + "no ." → "Denies chest pain." Returns undefined when either side is not of that shape.
  */
 export function answeredQuestion(question: string, answer: string): string | undefined {
-  const q = question.toLowerCase().replace(/\s*\?\s*$/, '').trim();
+  const q = question.toLowerCase().replace(/(?<!\s)\s*\?\s*$/, '').trim();
   const lead = q.match(QUESTION_LEAD);
   if (!lead) return undefined;
   // "your" names the patient's own body ("pain in your legs" → "pain in the legs").
-  const topic = q.slice(lead[0].length).replace(/\s+,/g, ',').replace(/^any\s+/, '').replace(/\byour\b/g, 'the').replace(/^(?:kind|sort|type) of\s+/, '').replace(/\s+at all$/, '').replace(/\s+(?:down |up |over |right )?here\b/g, '').trim();
+  const topic = q.slice(lead[0].length).replace(/(?<!\s)\s+,/g, ',').replace(/^any\s+/, '').replace(/\byour\b/g, 'the').replace(/^(?:kind|sort|type) of\s+/, '').replace(/(?<!\s)\s+at all$/, '').replace(/(?<!\s)\s+(?:down |up |over |right )?here\b/g, '').trim();
   if (!topic || topic.split(' ').length > 10 || /\b(you|i|we)\b/.test(topic)) return undefined;
   const polarity = answerPolarity(answer);
   // "i have been suffering from constipation recently": a full answer states it better than "Reports ...".
@@ -210,13 +212,15 @@ export function planPhrasing(text: string): string {
     .replace(/\b(?:i(?:'m| am) going to|(?:i'm|i am|we're|we are) gon na|(?:i|we) (?:do |really )?wan na|i want to|i'd like to|i'll|i will|we're going to|we are going to|let's|we'll)\s+(?:go ahead and\s+)?/gi, 'we will ')
     .replace(/\b(?:i think|i believe|it sounds like|it looks like)\s+/gi, '')
     // Dictation-assistant commands: "hey dragon, order ..." keeps the order; screen commands go.
-    .replace(/\bhey\s*,?\s*dragon\b\s*,?\s*/gi, '')
+    .replace(/\bhey(?:\s*,)?\s*dragon\b(?:\s*,)?\s*/gi, '')
     .replace(/^\s*(?:,\s*)?show me (?:the |his |her |your )?[^.]*[.,]?/gi, '')
     .replace(/\b(?:order the medications? and procedures? (?:that )?(?:we )?discussed|finalize the (?:note|report)|end of dictation)\b[.,]?/gi, '')
     // A self-correction ("i-we will") and a bare "go ahead" ("we will go ahead increase").
     .replace(/\bi-\s*(?=we\b)/gi, '')
     .replace(/\b(order|get|check) just ,? /gi, '$1 ')
-    .replace(/\b(we will|we can) go ahead(?:\s*(?:and\b)?-?\s*)+(?=(?!(?:with|and|for|on|to|if|so|now)\b)[a-z])/gi, '$1 ');
+    // Spaces, dashes and "and" after "go ahead" read one way only, so a miss ("go ahead - - - 1") backs off
+    // in linear time; nested optional spaces tried every split of them (issue 13: exponential).
+    .replace(/\b(we will|we can) go ahead(?:\s|-|and\b)*(?=(?!(?:with|and|for|on|to|if|so|now)\b)[a-z])/gi, '$1 ');
 }
 
 // Base verbs that need the third-person -s once "i"/"you" became "he"/"she"/"the patient".

@@ -1,3 +1,5 @@
+import { trimEndOf } from './text-scan.js';
+
 const UNITS: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
@@ -67,10 +69,12 @@ export function digitiseNumbers(text: string): string {
     // Punctuation glued to the number's last word ("fifty two.") ends the number and stays after it.
     let punctuation = '';
     while (j < tokens.length) {
-      const [, core = '', glued = ''] = tokens[j]!.toLowerCase().match(/^(.*?)([.,!?;:]*)$/) ?? [];
+      const token = tokens[j]!.toLowerCase();
+      const core = trimEndOf(token, /[.,!?;:]/);
+      const glued = token.slice(core.length);
       const parts = core.split('-');
       // "two thousand and two": "and" joins a number only after "hundred" or "thousand".
-      if (core === 'and' && /^(?:hundred|thousand)$/.test(run.at(-1) ?? '') && NUMBER_WORD.test((tokens[j + 2] ?? '').toLowerCase().replace(/[.,!?;:]+$/, '').split('-')[0] ?? '')) {
+      if (core === 'and' && /^(?:hundred|thousand)$/.test(run.at(-1) ?? '') && NUMBER_WORD.test(trimEndOf((tokens[j + 2] ?? '').toLowerCase(), /[.,!?;:]/).split('-')[0] ?? '')) {
         j += 2;
         continue;
       }

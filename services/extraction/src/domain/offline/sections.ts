@@ -1,3 +1,5 @@
+import { trimEndOf } from './text-scan.js';
+
 /** The note sections the offline model knows, in ACI-Bench order. `none` = not note material. */
 export const NOTE_SECTIONS = ['chief_complaint', 'history', 'review_of_systems', 'physical_exam', 'results', 'assessment_plan'] as const;
 export type NoteSection = (typeof NOTE_SECTIONS)[number];
@@ -16,7 +18,7 @@ const HEADER_SECTIONS: [RegExp, NoteSection][] = [
 
 /** The model section a free-text title or header belongs to, if any. */
 export function sectionOfHeader(header: string): NoteSection | undefined {
-  const h = header.toLowerCase().replace(/[:\s]+$/, '').replace(/\s+/g, ' ').trim();
+  const h = trimEndOf(header.toLowerCase(), /[:\s]/).replace(/\s+/g, ' ').trim();
   return HEADER_SECTIONS.find(([re]) => re.test(h))?.[1];
 }
 

@@ -6,6 +6,7 @@
  */
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { answerPolarity, isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
+import { trimEndOf } from './text-scan.js';
 import type { TranscriptSentence } from './transcript.js';
 
 export interface SocialLine {
@@ -39,7 +40,8 @@ function capitalise(t: string): string {
 
 /** The clause of a sentence that holds the cue: split at commas and "and"/"but", cut to a short span. */
 function cueClause(text: string, cue: RegExp): string | undefined {
-  const clauses = text.split(/\s*,\s*|\s+(?:but|so|because)\s+|\s+and (?=i |we |my |you |he |she )/);
+  // Separators start only where a run of spaces does (split tries every position otherwise).
+  const clauses = text.split(/(?!(?<=\s)\s)\s*,\s*|(?<!\s)\s+(?:but|so|because)\s+|(?<!\s)\s+and (?=i |we |my |you |he |she )/);
   const at = clauses.findIndex((c) => cue.test(c));
   if (at < 0) return undefined;
   // "i work as a programmer and i've been married for 25 years": neighbouring facts of the same kind go together.
@@ -80,9 +82,8 @@ export function socialHistory(sentences: TranscriptSentence[], pronouns: Patient
       }
       if (asked.length > 1) continue;
       const use = asked[0]!;
-      const detail = normaliseSentence(answer.text.replace(/^\s*(?:yeah|yes|yep|sure|um|uh|oh|well)\b[\s,]*(?:(?:but|um|uh)\b[\s,]*)*/i, ''), 'patient', pronouns)
-        .replace(/[.?!]+$/, '')
-        .replace(/^Only\b/, 'only');
+      const reply = answer.text.replace(/^\s*(?:yeah|yes|yep|sure|um|uh|oh|well)\b[\s,]*(?:(?:but|um|uh)\b[\s,]*)*/i, '');
+      const detail = trimEndOf(normaliseSentence(reply, 'patient', pronouns), /[.?!]/).replace(/^Only\b/, 'only');
       const detailWords = detail.split(/\s+/).filter(Boolean);
       if (polarity === 'yes' || detailWords.length > 0) {
         topics.add(use);

@@ -13,19 +13,44 @@ export interface VitalSign {
   span: EvidenceSpan;
 }
 
+// Longer words before the words they start with ("sixteen", "sixty" before "six"): the first that
+// matches is the whole word, so a number never needs to be backed into.
 const NUMBER_WORDS =
-  'zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|point|oh';
+  'zero|one|two|three|fourteen|four|fifteen|five|sixteen|sixty|six|seventeen|seventy|seven|eighteen|eighty|eight|nineteen|ninety|nine|ten|eleven|twelve|thirteen|twenty|thirty|forty|fifty|hundred|point|oh';
 // A number said as digits or words ("one twenty", "ninety eight point six", "seventy-two").
 const NUM = `(?:\\d+(?:\\.\\d+)?|(?:${NUMBER_WORDS})(?:[ -](?:${NUMBER_WORDS}))*)`;
 const GAP = '[^.?!\\n\\d]{0,50}?';
+// The reading after a vital's name: a short gap, then the number (or two, for a blood pressure).
+// Sticky, tried once at each name: as one global /name gap number/ the number words after every
+// occurrence of the name were rescanned up to 50 times each.
+const ONE_READING = new RegExp(`${GAP}\\b(${NUM})\\b`, 'y');
+// The systolic number is taken whole (`(?=(…))\\1`) and only where a run of number words starts: giving
+// words back or starting later in the run never reaches "over".
+const TWO_READINGS = new RegExp(`${GAP}\\b(?<!\\b(?:${NUMBER_WORDS})[ -])(?=(${NUM}))\\1\\s*(?:over|/)\\s*(${NUM})\\b`, 'y');
 
-const PATTERNS: [VitalKind, RegExp, [number, number]][] = [
-  ['blood_pressure', new RegExp(`\\b(?:blood pressure|bp)\\b${GAP}\\b(${NUM})\\s*(?:over|/)\\s*(${NUM})\\b`, 'g'), [60, 260]],
-  ['heart_rate', new RegExp(`\\b(?:heart rate|pulse(?: rate)?)\\b${GAP}\\b(${NUM})\\b`, 'g'), [25, 250]],
-  ['temperature', new RegExp(`\\b(?:temperature|temp)\\b${GAP}\\b(${NUM})\\b`, 'g'), [90, 108]],
-  ['respiratory_rate', new RegExp(`\\b(?:respiratory rate|respirations?)\\b${GAP}\\b(${NUM})\\b`, 'g'), [5, 60]],
-  ['oxygen_saturation', new RegExp(`\\b(?:oxygen saturation|o2 sat(?:uration)?|pulse ox(?:imetry)?|sating|satting)\\b${GAP}\\b(${NUM})\\b`, 'g'), [50, 100]],
+const PATTERNS: [VitalKind, RegExp, RegExp, [number, number]][] = [
+  ['blood_pressure', /\b(?:blood pressure|bp)\b/g, TWO_READINGS, [60, 260]],
+  ['heart_rate', /\b(?:heart rate|pulse(?: rate)?)\b/g, ONE_READING, [25, 250]],
+  ['temperature', /\b(?:temperature|temp)\b/g, ONE_READING, [90, 108]],
+  ['respiratory_rate', /\b(?:respiratory rate|respirations?)\b/g, ONE_READING, [5, 60]],
+  ['oxygen_saturation', /\b(?:oxygen saturation|o2 sat(?:uration)?|pulse ox(?:imetry)?|sating|satting)\b/g, ONE_READING, [50, 100]],
 ];
+
+/**
+ * The matches of /name reading/g: each occurrence of the name, in order, with the reading right after
+ * it; after a match the search goes on past it, after a miss from the next character.
+ */
+function* readings(text: string, name: RegExp, reading: RegExp): Generator<{ index: number; said: string; values: string[] }> {
+  name.lastIndex = 0;
+  for (let n = name.exec(text); n; n = name.exec(text)) {
+    reading.lastIndex = n.index + n[0].length;
+    const r = reading.exec(text);
+    if (r) {
+      yield { index: n.index, said: text.slice(n.index, reading.lastIndex), values: r.slice(1) };
+      name.lastIndex = reading.lastIndex;
+    } else name.lastIndex = n.index + 1;
+  }
+}
 
 function spokenValue(words: string): number | undefined {
   const digits = digitiseNumbers(words.trim());
@@ -44,20 +69,20 @@ const PAST_READING = /\b(?:was|were|at home|used to|last time)\b/;
 export function dictatedVitals(transcript: string, patientSaid: (offset: number) => boolean = () => false): VitalSign[] {
   const lower = transcript.toLowerCase();
   const out: VitalSign[] = [];
-  for (const [kind, re, [min, max]] of PATTERNS) {
+  for (const [kind, name, reading, [min, max]] of PATTERNS) {
     let past: VitalSign | undefined;
-    for (const m of lower.matchAll(re)) {
+    for (const m of readings(lower, name, reading)) {
       if (patientSaid(m.index)) continue;
-      const first = spokenValue(m[1]!);
+      const first = spokenValue(m.values[0]!);
       if (first === undefined || first < min || first > max) continue;
       let text = String(first);
       if (kind === 'blood_pressure') {
-        const second = spokenValue(m[2]!);
+        const second = spokenValue(m.values[1]!);
         if (second === undefined || second < 30 || second >= first) continue;
         text = `${first}/${second}`;
       }
-      const vital = { kind, text, value: first, span: { start: m.index, end: m.index + m[0].length } };
-      if (PAST_READING.test(m[0])) {
+      const vital = { kind, text, value: first, span: { start: m.index, end: m.index + m.said.length } };
+      if (PAST_READING.test(m.said)) {
         past ??= vital;
         continue;
       }
