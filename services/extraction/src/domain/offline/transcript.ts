@@ -1,3 +1,5 @@
+import { lastRunOf } from './text-scan.js';
+
 /** Who speaks a turn. Anything that is not the clinician counts as the patient side. */
 export type Speaker = 'doctor' | 'patient' | 'other';
 
@@ -30,8 +32,9 @@ function speakerOf(tag: string): Speaker {
 }
 
 // A sentence ends at . ? ! followed by whitespace (so "98.6" and "3/6" stay whole).
-// Titles ("ms. thompson", "dr. moore") do not end a sentence.
-const SENTENCE_END = /(?<!\b(?:dr|mr|mrs|ms|st|jr|sr)(?=\.))[.?!]+(?=\s|$)/gi;
+// Titles ("ms. thompson", "dr. moore") do not end a sentence. A run of marks is tried from its start
+// only (or from just after a title's dot), never again from each mark inside it.
+const SENTENCE_END = /(?<!\b(?:dr|mr|mrs|ms|st|jr|sr)(?=\.))(?:(?<![.?!])|(?<=\b(?:dr|mr|mrs|ms|st|jr|sr)\.))[.?!]+(?=\s|$)/gi;
 
 function splitSentences(text: string, from: number, to: number, turn: number, speaker: Speaker, out: TranscriptSentence[]): TranscriptSentence[] {
   const sentences: TranscriptSentence[] = [];
@@ -71,17 +74,33 @@ const CLAUSE_CONTINUES = new Set(
   'it that this there he she they you i we who which have has had get got see feel notice if of a an the to is are was were be any no not'.split(' '),
 );
 
-/** Half-open clause bounds inside one sentence; short sentences stay whole. */
+/**
+ * Word counts of any slice of `text` in constant time, as `slice.split(/\s+/).filter(Boolean).length`
+ * counts them, from a prefix count of word starts (a long run-on turn has thousands of markers to weigh).
+ */
+export function wordCounter(text: string): (from: number, to: number) => number {
+  const isSpace = (i: number): boolean => /\s/.test(text[i]!);
+  const starts = new Uint32Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) starts[i + 1] = starts[i]! + (!isSpace(i) && (i === 0 || isSpace(i - 1)) ? 1 : 0);
+  return (from, to) => {
+    if (to <= from) return 0;
+    // A word that begins before `from` and runs into the slice counts too.
+    const cut = from > 0 && !isSpace(from) && !isSpace(from - 1) ? 1 : 0;
+    return starts[to]! - starts[from]! + cut;
+  };
+}
+
+/** Half-open clause bounds inside one sentence; short sentences stay whole. Linear in the sentence's length. */
 function clauseBounds(text: string): [number, number][] {
-  const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
-  if (words(text) <= LONG_SENTENCE_WORDS) return [[0, text.length]];
+  const words = wordCounter(text);
+  if (words(0, text.length) <= LONG_SENTENCE_WORDS) return [[0, text.length]];
   const cuts = [0];
   for (const m of text.matchAll(CLAUSE_START)) {
     const at = m.index + 1;
     // "it does look like", "if you have any": a marker after a subject or verb continues the clause.
-    const before = text.slice(0, m.index).match(/([a-z']+)\W*$/i)?.[1]?.toLowerCase() ?? '';
+    const before = lastRunOf(text.slice(0, m.index), /[a-z']/i, /\W/)?.run.toLowerCase() ?? '';
     if (CLAUSE_CONTINUES.has(before)) continue;
-    if (words(text.slice(cuts.at(-1)!, at)) >= MIN_CLAUSE_WORDS && words(text.slice(at)) >= MIN_CLAUSE_WORDS) cuts.push(at);
+    if (words(cuts.at(-1)!, at) >= MIN_CLAUSE_WORDS && words(at, text.length) >= MIN_CLAUSE_WORDS) cuts.push(at);
   }
   return cuts.map((c, i) => [c, cuts[i + 1] ?? text.length]);
 }
