@@ -21,7 +21,10 @@ describe('embedded PostgreSQL under a private folder', () => {
   it.runIf(process.getuid?.() === 0)('stops at once with what to do, instead of an EACCES stack from initdb', () => {
     chmodSync(home, 0o700);
     try {
-      expect(() => assertEmbeddedPostgresCanRun(checkout)).toThrow(/cannot enter .*home \(mode 0700\).*chmod o\+x .*DATABASE_URL/);
+      const run = (): void => assertEmbeddedPostgresCanRun(checkout);
+      expect(run).toThrow(`cannot enter ${home} (mode 0700)`);
+      expect(run).toThrow(`chmod o+x ${home}`);
+      expect(run).toThrow('DATABASE_URL');
     } finally {
       chmodSync(home, 0o755);
     }
