@@ -30,7 +30,8 @@ export function validateSopDefinition(name: string, sections: SopSection[]): voi
       if (!KEY.test(field.key)) violations.push({ field: `${fat}.key`, description: 'must be lower_snake_case, 1-64 characters' });
       else if (fieldKeys.has(field.key)) violations.push({ field: `${fat}.key`, description: 'duplicate field key in section' });
       fieldKeys.add(field.key);
-      if (field.type === FieldType.FIELD_TYPE_UNSPECIFIED || !(field.type in FieldType)) {
+      // ts-proto's UNRECOGNIZED (-1) is a member of the enum object, not a field type.
+      if (field.type === FieldType.FIELD_TYPE_UNSPECIFIED || field.type === FieldType.UNRECOGNIZED || !(field.type in FieldType)) {
         violations.push({ field: `${fat}.type`, description: 'must be set' });
       }
       if (field.type === FieldType.FIELD_TYPE_ENUM && field.enumValues.length === 0) {
