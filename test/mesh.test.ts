@@ -44,6 +44,32 @@ async function extractionCount(client: GatewayServiceClient = mesh.client): Prom
   return page.extractions.length;
 }
 
+/** A SaveEncounter request as the gateway sends it after an extraction (no results: only the pool's inputs matter here). */
+function savedEncounter(transcript: string, embedding: number[], embeddingModel: string) {
+  return {
+    userId: '',
+    idempotencyKey: '',
+    embedding,
+    embeddingModel,
+    encounter: {
+      id: '',
+      userId: '',
+      transcript,
+      note: 'Assessment: stable.',
+      results: [],
+      evaluations: [],
+      overall: undefined,
+      context: [],
+      contextStopReason: 0,
+      phaseTimings: [],
+      traceId: '',
+      usage: [],
+      createdAt: undefined,
+      qualityScore: 0.7,
+    },
+  };
+}
+
 /** A context-service client as the gateway calls it: its certificate and an identity token for the user. */
 function contextAs(user: string, port = mesh.context.port): ContextServiceClient {
   return mesh.secrets.internalClient(ContextServiceClient, port, user);
@@ -264,29 +290,99 @@ describe('bad input', () => {
 });
 
 describe('context gathering', () => {
-  it('issues the same number of queries whatever the number of past encounters', async () => {
-    const counts: number[] = [];
-    for (const size of [2, 30]) {
+  it('issues the same number of queries whatever the number of past encounters, cold, warm and after a save', async () => {
+    const model = mesh.embedding.deps.embedder.model;
+    const samples = train.slice(0, 30);
+    const embedder = mesh.secrets.internalClient(EmbeddingServiceClient, mesh.embedding.port, userId);
+    const vectors = (await call(embedder, embedder.embedBatch, { texts: samples.map((e) => e.src) })).embeddings.map((e) => e.values);
+    embedder.close();
+    const counts: { cold: number; warm: number; afterSave: number; rowsAfterSave: number }[] = [];
+    for (const size of [2, 30, 300]) {
       const user = await newUser(`pool-${size}`);
       const context = contextAs(user.id);
-      const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
-      await call(user.client, user.client.importEncounters, {
-        userId: '',
-        encounters: train.slice(0, size).map((e) => ({ transcript: e.src, note: e.tgt, externalId: e.file, qualityScore: 0.9 })),
-      });
-      const before = queries;
-      const gathered = await call(context, context.gatherContext, {
-        userId: '',
-        sopIds: [sop.id],
-        idempotencyKey: 'k',
-        embeddingModel: mesh.embedding.deps.embedder.model,
-      });
-      counts.push(queries - before);
-      expect(gathered.candidateCount).toBe(size);
-      context.close();
+      try {
+        const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+        await call(context, context.importEncounters, {
+          userId: '',
+          encounters: Array.from({ length: size }, (_, i) => {
+            const e = samples[i % samples.length]!;
+            return { transcript: e.src, note: e.tgt, externalId: `${e.file}-${i}`, qualityScore: 0.9, embedding: vectors[i % samples.length]!, embeddingModel: model };
+          }),
+        });
+        const gather = async (): Promise<number> => {
+          const before = queries;
+          const gathered = await call(context, context.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: 'k', embeddingModel: model });
+          expect(gathered.candidateCount).toBeGreaterThanOrEqual(size);
+          return queries - before;
+        };
+        const cold = await gather();
+        const warm = await gather();
+        await call(context, context.saveEncounter, savedEncounter(valid[0]!.src, vectors[0]!, model));
+        // Another replica's save: this replica's pool does not have it yet.
+        await call(context, context.importEncounters, {
+          userId: '',
+          encounters: [{ transcript: samples[1]!.src, note: samples[1]!.tgt, externalId: 'later', qualityScore: 0.9, embedding: vectors[1]!, embeddingModel: model }],
+        });
+        const rowsBefore = mesh.context.deps.candidatePools.stats().rowsLoaded;
+        const afterSave = await gather();
+        counts.push({ cold, warm, afterSave, rowsAfterSave: mesh.context.deps.candidatePools.stats().rowsLoaded - rowsBefore });
+      } finally {
+        context.close();
+      }
     }
-    expect(counts[0]).toBeGreaterThan(0);
-    expect(counts[1]).toBe(counts[0]);
+    console.log('gather queries by history size (2, 30, 300):', JSON.stringify(counts));
+    expect(counts[0]!.cold).toBeGreaterThan(0);
+    for (const c of counts) expect(c).toEqual(counts[0]);
+    // Cold: SOPs, replay, history mark, the pool (each in its acting transaction, counted alike); warm:
+    // no pool query; after saves elsewhere: only the newer rows, here one.
+    const perStatement = counts[0]!.cold / 4;
+    expect(counts[0]).toEqual({ cold: 4 * perStatement, warm: 3 * perStatement, afterSave: 4 * perStatement, rowsAfterSave: 1 });
+  });
+
+  it('never reloads a warm pool under concurrent saves, and reloads it once after a deletion on another replica', async () => {
+    const replica = await startContext(
+      loadContextConfig({
+        DATABASE_URL: db.url,
+        GRPC_ADDRESS: '127.0.0.1:0',
+        LOG_LEVEL: 'warn',
+        DB_POOL_MIN: '0',
+        DB_POOL_MAX: '4',
+        ...mesh.secrets.envFor('context'),
+      }),
+    );
+    const user = await newUser('concurrent');
+    const a = contextAs(user.id);
+    const b = contextAs(user.id, replica.port);
+    const embedder = mesh.secrets.internalClient(EmbeddingServiceClient, mesh.embedding.port, user.id);
+    try {
+      const sop = (await call(user.client, user.client.createSop, { userId: '', name: 'SOAP', sections: SOAP_NOTE_SECTIONS })).sop!;
+      const texts = valid.slice(0, 12).map((e) => e.src);
+      const embedded = await call(embedder, embedder.embedBatch, { texts });
+      const model = embedded.model;
+      const gather = async (client: ContextServiceClient) =>
+        (await call(client, client.gatherContext, { userId: '', sopIds: [sop.id], idempotencyKey: '', embeddingModel: model })).candidateCount;
+      const first = await call(a, a.saveEncounter, savedEncounter(texts[0]!, embedded.embeddings[0]!.values, model));
+      expect(await gather(a)).toBe(1);
+      const pools = mesh.context.deps.candidatePools;
+      const loads = pools.stats().loads;
+      // Saves on both replicas, interleaved with gathers on this one.
+      await Promise.all([
+        ...texts.slice(1).map((t, i) => call(i % 2 ? a : b, (i % 2 ? a : b).saveEncounter, savedEncounter(t, embedded.embeddings[i + 1]!.values, model))),
+        ...Array.from({ length: 6 }, () => gather(a)),
+      ]);
+      expect(await gather(a)).toBe(12);
+      expect(pools.stats().loads).toBe(loads);
+
+      expect(await gather(b)).toBe(12);
+      await call(b, b.deleteEncounter, { userId: '', encounterId: first.encounter!.id, extractionsOnly: false });
+      expect(await gather(a)).toBe(11);
+      expect(pools.stats().loads).toBe(loads + 1);
+    } finally {
+      a.close();
+      b.close();
+      embedder.close();
+      await replica.stop();
+    }
   });
 
   it('keeps encounters embedded by another model out of the pool, without failing', async () => {

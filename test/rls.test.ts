@@ -40,6 +40,7 @@ const OWNERSHIP: Record<string, { owner: string; steal: (other: Clinician) => [s
     owner: '(select e.user_id from context.encounter e where e.id = t.encounter_id)',
     steal: (o) => ['update context.encounter_embedding set encounter_id = $1', [o.encounterId]],
   },
+  'context.user_history': { owner: 't.user_id', steal: (o) => ['update context.user_history set user_id = $1', [o.userId]] },
   'extraction.llm_usage': { owner: 't.user_id', steal: (o) => ['update extraction.llm_usage set user_id = $1', [o.userId]] },
   'extraction.extraction_record': {
     owner: 't.user_id',

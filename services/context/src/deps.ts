@@ -36,7 +36,11 @@ export async function createDeps(config: ContextConfig, overrides: { onQuery?: (
     config,
     orm,
     logger,
-    candidatePools: new CandidatePoolCache({ maxUsers: config.CONTEXT_POOL_MAX_USERS, maxBytes: config.CONTEXT_POOL_MAX_BYTES }),
+    candidatePools: new CandidatePoolCache({
+      maxUsers: config.CONTEXT_POOL_MAX_USERS,
+      maxBytes: config.CONTEXT_POOL_MAX_BYTES,
+      maxEncounters: config.CONTEXT_POOL_MAX_ENCOUNTERS,
+    }),
     cpuPool,
     features: new PooledFeatures(cpuPool),
     async close() {

@@ -77,6 +77,49 @@ describe('CandidatePool', () => {
   });
 });
 
+describe('CandidatePool eviction', () => {
+  it('drops the oldest candidates beyond a bound, keeping every other row intact', () => {
+    const random = seededRandom(11);
+    const at = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 60_000);
+    const records = Array.from({ length: 50 }, (_, i) =>
+      record(`e${i}`, unitVector(24, random), { createdAt: at(i), tokenCount: i, conceptIds: [i + 1, i + 2] }),
+    );
+    const pool = CandidatePool.from([...records].reverse());
+    expect(pool.evictOldest(30)).toBe(20);
+    expect(pool.size).toBe(30);
+    const kept = records.slice(20);
+    for (const r of records.slice(0, 20)) expect(pool.has(r.id)).toBe(false);
+    for (let i = 0; i < pool.size; i++) {
+      const original = kept.find((r) => r.id === pool.idAt(i))!;
+      expect(pool.tokenCountAt(i)).toBe(original.tokenCount);
+      expect(Array.from(pool.conceptIdsAt(i))).toEqual(Array.from(original.conceptIds));
+      expect(pool.createdAtMs(i)).toBe(original.createdAt.getTime());
+    }
+    const query = kept[7]!.embedding;
+    expect(pool.idAt(pool.topBySimilarity(query, 1).indexes[0]!)).toBe(kept[7]!.id);
+    // Rows appended after evictions take fresh concept slots, leaving the others' untouched.
+    pool.upsert(record('late', unitVector(24, random), { createdAt: at(99), conceptIds: [7, 8, 9] }));
+    expect(Array.from(pool.conceptIdsAt(pool.size - 1))).toEqual([7, 8, 9]);
+    for (let i = 0; i < pool.size - 1; i++) {
+      const original = kept.find((r) => r.id === pool.idAt(i))!;
+      expect(Array.from(pool.conceptIdsAt(i))).toEqual(Array.from(original.conceptIds));
+    }
+  });
+
+  it('keeps its concept storage bounded under a stream of evictions', () => {
+    const random = seededRandom(12);
+    const pool = new CandidatePool(16);
+    const concepts = Array.from({ length: 100 }, (_, i) => i + 1);
+    for (let i = 0; i < 2000; i++) {
+      pool.upsert(record(`e${i}`, unitVector(16, random), { createdAt: new Date(i), conceptIds: concepts }));
+      pool.evictOldest(10);
+    }
+    expect(pool.size).toBe(10);
+    expect(pool.byteSize).toBeLessThan(200_000);
+    for (let i = 0; i < pool.size; i++) expect(pool.conceptIdsAt(i).length).toBe(100);
+  });
+});
+
 describe('CandidatePoolCache', () => {
   const random = seededRandom(7);
   const records = Array.from({ length: 10 }, (_, i) => record(`e${i}`, unitVector(8, random)));
@@ -159,6 +202,27 @@ describe('CandidatePoolCache', () => {
     cache.append('u3', saved);
     expect(cache.stats().users).toBe(2);
     expect(loads).toBe(1);
+  });
+
+  it('extend adds only the newer encounters and moves the mark; append moves it for the next number only', async () => {
+    const cache = new CandidatePoolCache({ maxEncounters: 11 });
+    const pool = await cache.get('u1', async () => records, { seq: 10, generation: 3 });
+    expect(pool.history).toEqual({ seq: 10, generation: 3 });
+    cache.append('u1', record('s11', unitVector(8, random), { createdAt: new Date('2030-01-01') }), 11);
+    expect(pool.history).toEqual({ seq: 11, generation: 3 });
+    // Another replica stored 12 and 13: a save numbered 14 here cannot move the mark past them.
+    cache.append('u1', record('s14', unitVector(8, random), { createdAt: new Date('2030-01-04') }), 14);
+    expect(pool.history).toEqual({ seq: 11, generation: 3 });
+    const newer = [14, 13, 12].map((n) => record(`s${n}`, unitVector(8, random), { createdAt: new Date(`2030-01-0${n - 10}`) }));
+    cache.extend('u1', pool, newer, { seq: 14, generation: 3 });
+    expect(pool.history).toEqual({ seq: 14, generation: 3 });
+    // Capped at 11: the oldest went, the four new ones are in.
+    expect(pool.size).toBe(11);
+    for (const id of ['s11', 's12', 's13', 's14']) expect(pool.has(id)).toBe(true);
+    // A slower refresh with an older mark does not move it back.
+    cache.extend('u1', pool, [], { seq: 12, generation: 3 });
+    expect(pool.history).toEqual({ seq: 14, generation: 3 });
+    expect(cache.stats()).toMatchObject({ loads: 1, extends: 2, rowsLoaded: records.length + 3 });
   });
 
   it('evicts the least recently used user beyond the bound', async () => {

@@ -10,6 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import { ValidationError } from '@clinote/shared/errors.js';
 import { conceptWeightNorm, normaliseConceptIds } from '@clinote/shared/clinical-lexicon/concepts.js';
+import { laterMark, type HistoryMark } from './pool-freshness.js';
 import { canonicalFilledKeys } from './sections.js';
 import { SIMILARITY_KERNEL_WASM } from './similarity-kernel.js';
 
@@ -85,7 +86,11 @@ export class CandidatePool {
   private conceptFlat = new Uint32Array(0);
   private conceptUsed = 0;
   private filled: Array<ReadonlySet<string>> = [];
+  /** Concept slots no row points at any more (replaced or evicted rows); compacted past half. */
+  private conceptGarbage = 0;
   private readonly internedKeys = new Map<string, string>();
+  /** The clinician's history mark this pool holds every encounter up to (set by the cache). */
+  history: HistoryMark | undefined;
 
   constructor(dimension: number, initialCapacity = 64) {
     if (!Number.isInteger(dimension) || dimension <= 0) {
@@ -170,8 +175,11 @@ export class CandidatePool {
     const inPlace = ids.length <= oldLength;
     const target = inPlace ? start : this.conceptUsed;
     if (!inPlace) {
+      this.conceptGarbage += oldLength;
       this.reserveConcepts(this.conceptUsed + ids.length);
       this.conceptUsed += ids.length;
+    } else {
+      this.conceptGarbage += oldLength - ids.length;
     }
     this.conceptFlat.set(ids, target);
     this.conceptStart[index] = target;
@@ -179,6 +187,19 @@ export class CandidatePool {
     this.conceptNorm[index] = conceptWeightNorm(ids);
 
     this.filled[index] = new Set(canonicalFilledKeys(record.filledSections).map((key) => this.intern(key)));
+  }
+
+  /** Drops the oldest candidates (by creation time) until at most `max` remain; how many were dropped. */
+  evictOldest(max: number): number {
+    let dropped = 0;
+    while (this.count > Math.max(0, max)) {
+      let oldest = 0;
+      for (let i = 1; i < this.count; i++) if (this.created[i]! < this.created[oldest]!) oldest = i;
+      this.removeAt(oldest);
+      dropped++;
+    }
+    if (dropped > 0) this.compactConceptsIfSparse();
+    return dropped;
   }
 
   /**
@@ -238,6 +259,50 @@ export class CandidatePool {
     const norm = vectorNorm(embedding);
     for (let j = 0; j < this.dimension; j++) this.view[row + j] = norm > 0 ? embedding[j]! / norm : 0;
     this.view.fill(0, row + this.dimension, row + this.stride);
+  }
+
+  /** Moves the last row into `index` (order carries no meaning). */
+  private removeAt(index: number): void {
+    const last = this.count - 1;
+    this.indexById.delete(this.idList[index]!);
+    this.conceptGarbage += this.conceptEnd[index]! - this.conceptStart[index]!;
+    if (index !== last) {
+      const lastId = this.idList[last]!;
+      this.idList[index] = lastId;
+      this.indexById.set(lastId, index);
+      const base = this.rowsOffset >> 2;
+      this.view.copyWithin(base + index * this.stride, base + last * this.stride, base + (last + 1) * this.stride);
+      this.quality[index] = this.quality[last]!;
+      this.tokens[index] = this.tokens[last]!;
+      this.created[index] = this.created[last]!;
+      this.conceptNorm[index] = this.conceptNorm[last]!;
+      this.conceptStart[index] = this.conceptStart[last]!;
+      this.conceptEnd[index] = this.conceptEnd[last]!;
+      this.filled[index] = this.filled[last]!;
+    }
+    // A row appended here later must not take the moved row's concept slot as its own.
+    this.conceptStart[last] = 0;
+    this.conceptEnd[last] = 0;
+    this.idList.length = last;
+    this.filled.length = last;
+    this.count = last;
+  }
+
+  private compactConceptsIfSparse(): void {
+    if (this.conceptGarbage < 4096 || this.conceptGarbage * 2 < this.conceptUsed) return;
+    const flat = new Uint32Array(Math.max(1024, this.conceptUsed - this.conceptGarbage));
+    let used = 0;
+    for (let i = 0; i < this.count; i++) {
+      const start = this.conceptStart[i]!;
+      const end = this.conceptEnd[i]!;
+      flat.set(this.conceptFlat.subarray(start, end), used);
+      this.conceptStart[i] = used;
+      used += end - start;
+      this.conceptEnd[i] = used;
+    }
+    this.conceptFlat = flat;
+    this.conceptUsed = used;
+    this.conceptGarbage = 0;
   }
 
   private reserve(capacity: number): void {
@@ -322,6 +387,8 @@ export interface CandidatePoolCacheOptions {
   maxUsers?: number;
   /** Bound on the pools' total bytes. */
   maxBytes?: number;
+  /** Candidates per pool: the oldest are dropped beyond it (CONTEXT_POOL_MAX_ENCOUNTERS). */
+  maxEncounters?: number;
 }
 
 export interface CandidatePoolCacheStats {
@@ -332,6 +399,10 @@ export interface CandidatePoolCacheStats {
   /** Concurrent gets that waited on another caller's load instead of loading again. */
   coalesced: number;
   appends: number;
+  /** Warm pools brought current with only the encounters stored since their mark. */
+  extends: number;
+  /** Candidate rows loaded from the database, by full loads and extensions. */
+  rowsLoaded: number;
 }
 
 interface PendingLoad {
@@ -347,7 +418,8 @@ interface PendingLoad {
 export class CandidatePoolCache {
   private readonly pools: LRUCache<string, CandidatePool>;
   private readonly loading = new Map<string, PendingLoad>();
-  private counters = { hits: 0, loads: 0, coalesced: 0, appends: 0 };
+  private counters = { hits: 0, loads: 0, coalesced: 0, appends: 0, extends: 0, rowsLoaded: 0 };
+  private readonly maxEncounters: number;
 
   constructor(options: CandidatePoolCacheOptions = {}) {
     this.pools = new LRUCache<string, CandidatePool>({
@@ -355,10 +427,14 @@ export class CandidatePoolCache {
       maxSize: options.maxBytes ?? 4 * 1024 ** 3,
       sizeCalculation: (pool) => Math.max(1, pool.byteSize),
     });
+    this.maxEncounters = options.maxEncounters ?? Number.POSITIVE_INFINITY;
   }
 
-  /** The user's pool, loading it once however many requests ask at the same time. */
-  get(userId: string, loader: () => Promise<CandidateRecord[]>): Promise<CandidatePool> {
+  /**
+   * The user's pool, loading it once however many requests ask at the same time. `history` is the
+   * mark read before the loader's query: the loaded pool holds at least every encounter up to it.
+   */
+  get(userId: string, loader: () => Promise<CandidateRecord[]>, history?: HistoryMark): Promise<CandidatePool> {
     const cached = this.pools.get(userId);
     if (cached) {
       this.counters.hits++;
@@ -374,9 +450,12 @@ export class CandidatePoolCache {
     entry.promise = (async () => {
       try {
         const records = await loader();
+        this.counters.rowsLoaded += records.length;
         const dimension = records[0]?.embedding.length ?? entry.appended[0]?.embedding.length;
         const pool = CandidatePool.from(records, dimension);
         for (const record of entry.appended) pool.upsert(record);
+        pool.evictOldest(this.maxEncounters);
+        pool.history = history;
         // An invalidate during the load means the records may be stale: serve them, don't keep them.
         if (this.loading.get(userId) === entry) this.pools.set(userId, pool);
         return pool;
@@ -388,17 +467,20 @@ export class CandidatePoolCache {
     return entry.promise;
   }
 
-  /** Adds a just-saved encounter to a warm pool (or to a load in flight); a cold user loads it from the database later. */
-  append(userId: string, record: CandidateRecord): void {
+  /**
+   * Adds a just-saved encounter to a warm pool (or to a load in flight); a cold user loads it from the
+   * database later. `historySeq`, the number it was stored with, moves the pool's mark when it is the next.
+   */
+  append(userId: string, record: CandidateRecord, historySeq?: number): void {
     const pool = this.pools.peek(userId);
     if (pool) {
-      if (pool.size === 0 && pool.dimension !== record.embedding.length) {
-        // An empty pool's dimension was a placeholder.
-        this.pools.set(userId, CandidatePool.from([record]));
-      } else {
-        pool.upsert(record);
-        this.pools.set(userId, pool); // re-measure its size
-      }
+      const target = pool.size === 0 && pool.dimension !== record.embedding.length ? CandidatePool.from([record]) : pool;
+      // An empty pool's dimension was a placeholder.
+      if (target !== pool) target.history = pool.history;
+      else pool.upsert(record);
+      target.evictOldest(this.maxEncounters);
+      if (target.history && historySeq === target.history.seq + 1) target.history = { ...target.history, seq: historySeq };
+      this.pools.set(userId, target); // re-measure its size
       this.counters.appends++;
       return;
     }
@@ -407,6 +489,19 @@ export class CandidatePoolCache {
       pending.appended.push(record);
       this.counters.appends++;
     }
+  }
+
+  /**
+   * Brings a warm pool current with the encounters stored since its mark (`history` read before
+   * they were), keeping at most maxEncounters; a pool replaced or dropped meanwhile is left alone.
+   */
+  extend(userId: string, pool: CandidatePool, records: readonly CandidateRecord[], history: HistoryMark): void {
+    this.counters.extends++;
+    this.counters.rowsLoaded += records.length;
+    for (const record of records) pool.upsert(record);
+    pool.evictOldest(this.maxEncounters);
+    pool.history = laterMark(pool.history, history);
+    if (this.pools.peek(userId) === pool) this.pools.set(userId, pool); // re-measure its size
   }
 
   /** Drops the user's pool and any load in flight; the next get reloads. */

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
 
 export type EncounterSource = 'imported' | 'extracted';
 
@@ -28,6 +28,8 @@ export interface EncounterEntity {
   filledSections: string[];
   tokenCount: number;
   createdAt: Date;
+  /** Its number in the clinician's history (context.user_history.seq when it was stored). */
+  historySeq: number;
 }
 
 export interface EncounterEmbeddingEntity {
@@ -62,6 +64,7 @@ export const EncounterSchema = new EntitySchema<EncounterEntity>({
     filledSections: { type: 'json', fieldName: 'filled_sections' },
     tokenCount: { type: 'integer', fieldName: 'token_count' },
     createdAt: { type: 'Date', fieldName: 'created_at', columnType: 'timestamptz' },
+    historySeq: { type: new BigIntType('number'), fieldName: 'history_seq' },
   },
 });
 

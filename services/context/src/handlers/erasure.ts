@@ -9,7 +9,7 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { requireUuids } from '@clinote/shared/validation.js';
 import type { ContextDeps } from '../deps.js';
 import { deleteEncounter as deleteEncounterRow, eraseUserData as eraseUserRows } from '../repositories/user-data.js';
-import { isPoolOf } from './gather-context.js';
+import { isPoolOf } from '../fresh-candidate-pool.js';
 
 /** One encounter of the identity token's clinician; another's id is as absent as an unknown one. */
 export async function deleteEncounter(deps: ContextDeps, req: DeleteEncounterRequest, ctx: CallContext): Promise<DeleteEncounterResponse> {

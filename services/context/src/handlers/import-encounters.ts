@@ -8,7 +8,7 @@ import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js'
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { packVector } from '../domain/encounter-mapping.js';
 import type { ContextDeps } from '../deps.js';
-import { poolKey } from './gather-context.js';
+import { advanceHistory } from '../repositories/encounter-history.js';
 
 /** Bulk insert of past encounters with their embeddings, in one transaction; re-imports are skipped by external id. */
 export async function importEncounters(
@@ -54,6 +54,7 @@ export async function importEncounters(
       token_count: features.tokenCount,
       // Keep the batch's order as creation order.
       created_at: new Date(now + i),
+      history_seq: 0,
       embedding: e,
     };
   });
@@ -62,6 +63,9 @@ export async function importEncounters(
   // The ORM's transaction, not knex's own: it carries the acting clinician row-level security checks.
   const inserted = await deps.orm.em.transactional(async (em) => {
     const trx = em.getTransactionContext<Knex.Transaction>()!;
+    // History numbers in batch order; those of skipped re-imports are left unused.
+    const last = await advanceHistory(em, ctx.principal.userId, rows.length);
+    rows.forEach((row, i) => (row.history_seq = last - rows.length + 1 + i));
     const ids: { id: string }[] = await trx('encounter')
       .withSchema('context')
       .insert(rows.map(({ embedding: _e, ...row }) => row))
@@ -80,7 +84,7 @@ export async function importEncounters(
     if (embeddings.length > 0) await trx('encounter_embedding').withSchema('context').insert(embeddings);
     return rows.filter((r) => kept.has(r.id)).map((r) => r.id);
   });
-  for (const model of new Set(req.encounters.map((e) => e.embeddingModel))) deps.candidatePools.invalidate(poolKey(ctx.principal.userId, model));
+  // Warm pools, here and on other replicas, load only these from their history mark on their next use.
   ctx.logger.info({ imported: inserted.length, skipped: rows.length - inserted.length }, 'encounters imported');
   return { encounterIds: inserted, importedCount: inserted.length, skippedCount: rows.length - inserted.length };
 }

@@ -6,7 +6,8 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
 import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
-import { poolKey } from './gather-context.js';
+import { poolKey } from '../fresh-candidate-pool.js';
+import { advanceHistory } from '../repositories/encounter-history.js';
 
 /**
  * database_save_and_embeddings: transcript, results, scores and embedding in one transaction.
@@ -33,8 +34,10 @@ export async function saveEncounter(
   const quality = encounter.overall?.overall ?? 0;
   const id = randomUUID();
   const fork = deps.orm.em.fork();
+  let historySeq = 0;
   try {
     await fork.transactional(async (tx) => {
+      historySeq = await advanceHistory(tx, ctx.principal.userId, 1);
       tx.create(EncounterSchema, {
         id,
         userId: ctx.principal.userId,
@@ -51,6 +54,7 @@ export async function saveEncounter(
         filledSections: features.filledSections,
         tokenCount: features.tokenCount,
         createdAt: new Date(),
+        historySeq,
       });
       // The embedding row references the encounter row: flush that first, in the same transaction.
       await tx.flush();
@@ -83,7 +87,7 @@ export async function saveEncounter(
       filledSections: features.filledSections,
       tokenCount: features.tokenCount,
       createdAt: saved.createdAt,
-    });
+    }, historySeq);
   } catch {
     deps.candidatePools.invalidate(key);
   }

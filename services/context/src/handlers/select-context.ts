@@ -6,7 +6,8 @@ import { CandidatePool } from '../domain/candidate-pool.js';
 import { selectContext as choose, sopPromptText } from '../domain/selection.js';
 import { EncounterSchema } from '../entities/encounter.js';
 import type { ContextDeps } from '../deps.js';
-import { freshCandidatePool, requestedSops } from './gather-context.js';
+import { freshCandidatePool } from '../fresh-candidate-pool.js';
+import { requestedSops } from './gather-context.js';
 
 /** phase_3_smart_context_selection: rank the warm pool, then read only the chosen encounters' text. */
 export async function selectContext(

@@ -1,6 +1,7 @@
 // Deletions of a clinician's rows in the context schema. Each runs in one transaction acting for
 // that clinician, and names them in every WHERE clause: nothing of anyone else's can match.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { deleteHistoryMark, renewHistoryGeneration } from './encounter-history.js';
 
 export interface ErasedUserData {
   encounters: number;
@@ -27,6 +28,7 @@ export function eraseUserData(em: EntityManager, userId: string): Promise<Erased
       'run',
     );
     const sops = await tx.execute<Affected>(`delete from "context"."sop" where "user_id" = ?`, [userId], 'run');
+    await deleteHistoryMark(tx, userId);
     return {
       encounters: encounters.affectedRows,
       encounterEmbeddings: embeddings.affectedRows,
@@ -44,10 +46,14 @@ export async function deleteEncounter(
   options: { extractionsOnly: boolean },
 ): Promise<boolean> {
   const onlyExtracted = options.extractionsOnly ? ` and "source" = 'extracted'` : '';
-  const deleted = await em.execute<Affected>(
-    `delete from "context"."encounter" where "id" = ? and "user_id" = ?${onlyExtracted}`,
-    [encounterId, userId],
-    'run',
-  );
-  return deleted.affectedRows > 0;
+  return em.transactional(async (tx) => {
+    const deleted = await tx.execute<Affected>(
+      `delete from "context"."encounter" where "id" = ? and "user_id" = ?${onlyExtracted}`,
+      [encounterId, userId],
+      'run',
+    );
+    // Other replicas' warm pools see a new generation and reload without it.
+    if (deleted.affectedRows > 0) await renewHistoryGeneration(tx, userId);
+    return deleted.affectedRows > 0;
+  });
 }
