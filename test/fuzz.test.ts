@@ -380,13 +380,12 @@ for (const [index, method] of METHODS.entries()) {
           }
           if (answer.code === status.OK) {
             const body = Buffer.from(fuzz.bytes.buffer, fuzz.bytes.byteOffset, fuzz.bytes.byteLength);
-            oks.push(
-              okOf(
-                subjects[k]!,
-                method.requestDeserialize(body) as Record<string, unknown>,
-                method.responseDeserialize(answer.response!) as Record<string, unknown>,
-              ),
-            );
+            const response = method.responseDeserialize(answer.response!) as Record<string, unknown>;
+            oks.push(okOf(subjects[k]!, method.requestDeserialize(body) as Record<string, unknown>, response));
+            const accepted = undeclaredFieldTypes(response);
+            if (accepted.length > 0) {
+              anomalies.push({ method: method.name, family: fuzz.family, auth, code, ms: Math.round(answer.ms), details: `OK'd a SOP with field types ${accepted.join(', ')}`, bytes: fuzz.bytes.length, file: '' });
+            }
           }
           return true;
         }),
@@ -402,9 +401,16 @@ for (const [index, method] of METHODS.entries()) {
     const problems = unexplained(method.name, all, own, oks);
     if (method.name === 'CreateUser') problems.push(...(await profilesFollowLastOk(oks)));
     console.log(`${method.name}: ${oks.length} OK; rows ${JSON.stringify(ROW_TABLE_SUMMARY(all))}`);
-    expect(anomalies.slice(0, 20), `seed ${SEED + index}: ${anomalies.length} answers UNKNOWN/INTERNAL/DEADLINE_EXCEEDED/UNAVAILABLE or ≥ ${ANSWER_BOUND_MS} ms`).toEqual([]);
+    expect(anomalies.slice(0, 20), `seed ${SEED + index}: ${anomalies.length} answers UNKNOWN/INTERNAL/DEADLINE_EXCEEDED/UNAVAILABLE, ≥ ${ANSWER_BOUND_MS} ms, or OK for an invalid SOP`).toEqual([]);
     expect(problems.slice(0, 20), `seed ${SEED + index}: row changes no OK'd call accounts for`).toEqual([]);
   }, RUNS * 150 + 120_000);
+}
+
+/** Field types of an answered SOP that the contract does not declare: an OK'd request must not have stored one. */
+function undeclaredFieldTypes(response: Record<string, unknown>): number[] {
+  const sop = response.sop as { sections: { fields: { type: number }[] }[] } | undefined;
+  const declared = new Set(contract.enums.get('clinote.common.v1.FieldType')!.filter((n) => n !== 0));
+  return [...new Set(sop?.sections.flatMap((s) => s.fields.map((f) => f.type)).filter((t) => !declared.has(t)) ?? [])];
 }
 
 /** Each clinician's stored profile is the one their last OK'd CreateUser answered (refused ones wrote nothing). */

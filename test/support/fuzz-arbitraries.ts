@@ -257,7 +257,7 @@ const sopSection: fc.Arbitrary<SopSection> = fc.record({
   ),
 });
 
-/** SOP sections: the demo SOAP note (valid), it with one field changed, generated ones, and the largest SOPs at their bounds. */
+/** SOP sections: the demo SOAP note (valid), it with one field or one field's type changed, generated ones, and the largest SOPs at their bounds. */
 const sopSections: fc.Arbitrary<SopSection[]> = fc.oneof(
   { weight: 3, arbitrary: fc.constant(SOAP_NOTE_SECTIONS) },
   {
@@ -266,6 +266,15 @@ const sopSections: fc.Arbitrary<SopSection[]> = fc.oneof(
       const sections = structuredClone(SOAP_NOTE_SECTIONS);
       const section = sections[at % sections.length]!;
       section.fields[at % section.fields.length] = changed;
+      return sections;
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.nat(), fieldType).map(([at, type]) => {
+      const sections = structuredClone(SOAP_NOTE_SECTIONS);
+      const section = sections[at % sections.length]!;
+      section.fields[at % section.fields.length]!.type = type;
       return sections;
     }),
   },
