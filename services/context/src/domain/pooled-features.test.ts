@@ -51,6 +51,14 @@ describe('PooledFeatures', () => {
     expect(one).toEqual(encounterFeatures(encounters[1]!.src, encounters[1]!.tgt, 'gpt-4o'));
   });
 
+  it("gives an encounter the same features from SelectContext's transcript features and its note alone", async () => {
+    for (const e of encounters.slice(0, 3)) {
+      const transcript = { tokenCount: countTokens('gpt-4o', e.src), conceptIds: Array.from(conceptIdsFor(e.src)) };
+      const reused = await pooled.ofEncounterWithTranscript('gpt-4o', { note: e.tgt }, transcript, soon(30_000));
+      expect(reused).toEqual(encounterFeatures(e.src, e.tgt, 'gpt-4o'));
+    }
+  });
+
   it('keeps short texts on the main thread, long ones in the pool', async () => {
     const inlineFirst = new PooledFeatures(pool);
     const short = encounters[0]!.src;

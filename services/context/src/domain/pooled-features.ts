@@ -51,6 +51,20 @@ export class PooledFeatures {
     return computed!.features;
   }
 
+  /**
+   * What is stored of one encounter whose transcript's tokens and concepts are known already (from
+   * SelectContext): only its note is read here. The same features as `ofEncounter`.
+   */
+  async ofEncounterWithTranscript(
+    model: string,
+    encounter: { note: string },
+    transcript: { tokenCount: number; conceptIds: number[] },
+    bounds: TaskBounds,
+  ): Promise<EncounterFeatures> {
+    const note = await this.ofEncounter(model, { transcript: '', note: encounter.note }, bounds);
+    return { conceptIds: transcript.conceptIds, filledSections: note.filledSections, tokenCount: transcript.tokenCount + note.tokenCount };
+  }
+
   /** What is stored of each encounter, in order; many long ones are split into a few tasks. */
   async ofEncounters(model: string, encounters: EncounterText[], bounds: TaskBounds): Promise<EncounterTextFeatures[]> {
     encodingForModel(model);

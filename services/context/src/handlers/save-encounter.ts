@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { SaveEncounterRequest, SaveEncounterResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import type { Encounter, SaveEncounterRequest, SaveEncounterResponse } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
 import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
+import { transcriptFeatureViolations } from '../domain/transcript-features.js';
 import type { ContextDeps } from '../deps.js';
 import { poolKey } from '../fresh-candidate-pool.js';
 import { advanceHistory } from '../repositories/encounter-history.js';
@@ -25,12 +26,13 @@ export async function saveEncounter(
   if (req.embedding.length === 0) violations.push({ field: 'embedding', description: 'must not be empty' });
   if (!req.embeddingModel) violations.push({ field: 'embedding_model', description: 'must name the embedding model' });
   if (req.idempotencyKey.length > 200) violations.push({ field: 'idempotency_key', description: 'at most 200 characters' });
+  if (encounter && req.transcriptFeatures) violations.push(...transcriptFeatureViolations(req.transcriptFeatures, encounter.transcript, 'transcript_features'));
   if (violations.length > 0 || !encounter) throw new ValidationError(violations, 'invalid encounter');
 
   const existing = req.idempotencyKey ? await findByKey(deps, ctx.principal.userId, req.idempotencyKey) : null;
   if (existing) return { encounter: existing, created: false };
 
-  const features = await deps.features.ofEncounter(deps.config.CONTEXT_TOKENIZER_MODEL, encounter, { signal: ctx.signal, deadline: ctx.deadline });
+  const features = await storedFeatures(deps, req, encounter, ctx);
   const quality = encounter.overall?.overall ?? 0;
   const id = randomUUID();
   const fork = deps.orm.em.fork();
@@ -93,6 +95,16 @@ export async function saveEncounter(
   }
   ctx.logger.info({ encounter_id: id }, 'encounter saved');
   return { encounter: encounterFromEntity(saved), created: true };
+}
+
+/** The transcript's tokens and concepts from SelectContext when it counted with our tokenizer; the note's always computed here. */
+function storedFeatures(deps: ContextDeps, req: SaveEncounterRequest, encounter: Encounter, ctx: CallContext) {
+  const model = deps.config.CONTEXT_TOKENIZER_MODEL;
+  const bounds = { signal: ctx.signal, deadline: ctx.deadline };
+  const known = req.transcriptFeatures;
+  return known && known.tokenizerModel === model
+    ? deps.features.ofEncounterWithTranscript(model, encounter, known, bounds)
+    : deps.features.ofEncounter(model, encounter, bounds);
 }
 
 async function findByKey(deps: ContextDeps, userId: string, idempotencyKey: string) {

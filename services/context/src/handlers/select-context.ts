@@ -29,9 +29,10 @@ export async function selectContext(
   // Encounters embedded by another model (the embedder changed) are not comparable: choose none of them.
   const comparable = pool.size === 0 || pool.dimension === req.transcriptEmbedding.length;
   const mode = deps.config.CONTEXT_SELECTION_MODE;
-  // A long transcript is tokenised and its concepts found in the worker pool; concepts only when candidates get scored.
+  // A long transcript is tokenised and its concepts found in the worker pool; concepts always, since
+  // the save stores them (passed on in transcript_features, not computed again).
   const { transcriptTokens, sopTokens, conceptIds } = await deps.features.ofSelection(
-    { model, transcript: req.transcript, sopText: sopPromptText(sops), concepts: mode !== 'none' && comparable && pool.size > 0 },
+    { model, transcript: req.transcript, sopText: sopPromptText(sops), concepts: true },
     { signal: ctx.signal, deadline: ctx.deadline },
   );
   const reserved = req.reservedOutputTokens || deps.config.CONTEXT_RESERVED_OUTPUT_TOKENS;
@@ -70,6 +71,7 @@ export async function selectContext(
     tokenBudget: selection.tokenBudget,
     tokensUsed: selection.tokensUsed,
     candidatesConsidered: selection.candidatesConsidered,
+    transcriptFeatures: { tokenCount: transcriptTokens, conceptIds: Array.from(conceptIds ?? []), tokenizerModel: model },
   };
 }
 

@@ -119,6 +119,8 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
         idempotencyKey: req.idempotencyKey,
         embedding: transcriptEmbedding,
         embeddingModel: embedded.model,
+        // Selection counted the transcript's tokens and found its concepts: the save reuses them.
+        transcriptFeatures: selection.transcriptFeatures,
         encounter: {
           id: '',
           userId,

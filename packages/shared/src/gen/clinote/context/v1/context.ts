@@ -136,6 +136,18 @@ export interface SelectContextResponse {
   tokenBudget: number;
   tokensUsed: number;
   candidatesConsidered: number;
+  /** What selection computed of the transcript, for SaveEncounter to reuse instead of recomputing. */
+  transcriptFeatures?: TranscriptFeatures | undefined;
+}
+
+/** TranscriptFeatures are what the context service computes of a transcript and stores with its encounter. */
+export interface TranscriptFeatures {
+  /** Tokens of the transcript alone, by tokenizer_model. */
+  tokenCount: number;
+  /** Its concept ids (sorted, unique). */
+  conceptIds: number[];
+  /** Tokenizer model of token_count: reused only by a service counting with the same one. */
+  tokenizerModel: string;
 }
 
 /** Encounter is a stored encounter: imported, or produced by an extraction. */
@@ -162,6 +174,8 @@ export interface SaveEncounterRequest {
   encounter?: Encounter | undefined;
   embedding: number[];
   embeddingModel: string;
+  /** The transcript's features from SelectContext, when the caller has them: not computed again. */
+  transcriptFeatures?: TranscriptFeatures | undefined;
 }
 
 export interface SaveEncounterResponse {
@@ -1602,7 +1616,15 @@ export const SelectContextRequest: MessageFns<SelectContextRequest> = {
 };
 
 function createBaseSelectContextResponse(): SelectContextResponse {
-  return { choices: [], examples: [], stopReason: 0, tokenBudget: 0, tokensUsed: 0, candidatesConsidered: 0 };
+  return {
+    choices: [],
+    examples: [],
+    stopReason: 0,
+    tokenBudget: 0,
+    tokensUsed: 0,
+    candidatesConsidered: 0,
+    transcriptFeatures: undefined,
+  };
 }
 
 export const SelectContextResponse: MessageFns<SelectContextResponse> = {
@@ -1624,6 +1646,9 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
     }
     if (message.candidatesConsidered !== 0) {
       writer.uint32(48).int32(message.candidatesConsidered);
+    }
+    if (message.transcriptFeatures !== undefined) {
+      TranscriptFeatures.encode(message.transcriptFeatures, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1689,6 +1714,14 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
             message.candidatesConsidered = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.transcriptFeatures = TranscriptFeatures.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1729,6 +1762,11 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
         : isSet(object.candidates_considered)
         ? globalThis.Number(object.candidates_considered)
         : 0,
+      transcriptFeatures: isSet(object.transcriptFeatures)
+        ? TranscriptFeatures.fromJSON(object.transcriptFeatures)
+        : isSet(object.transcript_features)
+        ? TranscriptFeatures.fromJSON(object.transcript_features)
+        : undefined,
     };
   },
 
@@ -1751,6 +1789,125 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
     }
     if (message.candidatesConsidered !== 0) {
       obj.candidatesConsidered = Math.round(message.candidatesConsidered);
+    }
+    if (message.transcriptFeatures !== undefined) {
+      obj.transcriptFeatures = TranscriptFeatures.toJSON(message.transcriptFeatures);
+    }
+    return obj;
+  },
+};
+
+function createBaseTranscriptFeatures(): TranscriptFeatures {
+  return { tokenCount: 0, conceptIds: [], tokenizerModel: "" };
+}
+
+export const TranscriptFeatures: MessageFns<TranscriptFeatures> = {
+  encode(message: TranscriptFeatures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenCount !== 0) {
+      writer.uint32(8).int32(message.tokenCount);
+    }
+    if (message.conceptIds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.conceptIds) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.tokenizerModel !== "") {
+      writer.uint32(26).string(message.tokenizerModel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TranscriptFeatures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTranscriptFeatures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tokenCount = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.conceptIds.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.conceptIds.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenizerModel = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TranscriptFeatures {
+    return {
+      tokenCount: isSet(object.tokenCount)
+        ? globalThis.Number(object.tokenCount)
+        : isSet(object.token_count)
+        ? globalThis.Number(object.token_count)
+        : 0,
+      conceptIds: globalThis.Array.isArray(object?.conceptIds)
+        ? object.conceptIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.concept_ids)
+        ? object.concept_ids.map((e: any) => globalThis.Number(e))
+        : [],
+      tokenizerModel: isSet(object.tokenizerModel)
+        ? globalThis.String(object.tokenizerModel)
+        : isSet(object.tokenizer_model)
+        ? globalThis.String(object.tokenizer_model)
+        : "",
+    };
+  },
+
+  toJSON(message: TranscriptFeatures): unknown {
+    const obj: any = {};
+    if (message.tokenCount !== 0) {
+      obj.tokenCount = Math.round(message.tokenCount);
+    }
+    if (message.conceptIds?.length) {
+      obj.conceptIds = message.conceptIds.map((e) => Math.round(e));
+    }
+    if (message.tokenizerModel !== "") {
+      obj.tokenizerModel = message.tokenizerModel;
     }
     return obj;
   },
@@ -2057,7 +2214,14 @@ export const Encounter: MessageFns<Encounter> = {
 };
 
 function createBaseSaveEncounterRequest(): SaveEncounterRequest {
-  return { userId: "", idempotencyKey: "", encounter: undefined, embedding: [], embeddingModel: "" };
+  return {
+    userId: "",
+    idempotencyKey: "",
+    encounter: undefined,
+    embedding: [],
+    embeddingModel: "",
+    transcriptFeatures: undefined,
+  };
 }
 
 export const SaveEncounterRequest: MessageFns<SaveEncounterRequest> = {
@@ -2080,6 +2244,9 @@ export const SaveEncounterRequest: MessageFns<SaveEncounterRequest> = {
     }
     if (message.embeddingModel !== "") {
       writer.uint32(42).string(message.embeddingModel);
+    }
+    if (message.transcriptFeatures !== undefined) {
+      TranscriptFeatures.encode(message.transcriptFeatures, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2147,6 +2314,14 @@ export const SaveEncounterRequest: MessageFns<SaveEncounterRequest> = {
             message.embeddingModel = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.transcriptFeatures = TranscriptFeatures.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2180,6 +2355,11 @@ export const SaveEncounterRequest: MessageFns<SaveEncounterRequest> = {
         : isSet(object.embedding_model)
         ? globalThis.String(object.embedding_model)
         : "",
+      transcriptFeatures: isSet(object.transcriptFeatures)
+        ? TranscriptFeatures.fromJSON(object.transcriptFeatures)
+        : isSet(object.transcript_features)
+        ? TranscriptFeatures.fromJSON(object.transcript_features)
+        : undefined,
     };
   },
 
@@ -2199,6 +2379,9 @@ export const SaveEncounterRequest: MessageFns<SaveEncounterRequest> = {
     }
     if (message.embeddingModel !== "") {
       obj.embeddingModel = message.embeddingModel;
+    }
+    if (message.transcriptFeatures !== undefined) {
+      obj.transcriptFeatures = TranscriptFeatures.toJSON(message.transcriptFeatures);
     }
     return obj;
   },
