@@ -569,8 +569,8 @@ describe.sequential('faults under load', () => {
           ...report.notes.map((n) => `  ${n}`),
         ].join('\n'),
       );
-      // No call outlives its deadline by more than a scheduling margin: nothing hangs.
-      expect(report.slowest).toBeLessThan(CLIENT_DEADLINE_MS + 1_000);
+      // No call outlives its deadline by more than a scheduling margin (a loaded CI machine): nothing hangs.
+      expect(report.slowest).toBeLessThan(CLIENT_DEADLINE_MS + 2_000);
       expect(report.lost).toBe(0);
       expect(report.duplicated).toBe(0);
       const seen = new Set([...Object.keys(report.failed), ...Object.keys(report.retryFailures)]);
