@@ -37,10 +37,8 @@ describe('exceedsFieldBudget', () => {
     expect(exceedsFieldBudget(withGarbage)).toBe(true);
   });
 
-  it('scans 16 MB in well under a second, and stops at bytes that are not fields', () => {
-    const started = performance.now();
+  it('scans 16 MB of fields, and stops at bytes that are not fields', () => {
     expect(exceedsFieldBudget(repeated([0x1a, 0x00], 8 * 1024 * 1024))).toBe(true);
     expect(exceedsFieldBudget(new Uint8Array(16 * 1024 * 1024))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

@@ -18,7 +18,9 @@ const SECRET = randomBytes(32);
 const USER = randomUUID();
 
 function redisClient(port = 6379): Redis {
-  const redis = new Redis({ host: '127.0.0.1', port, ...EMBEDDING_CACHE_REDIS_OPTIONS });
+  // The cache bounds every Redis call itself (redisTimeoutMs); the client's own command timeout is
+  // only a backstop, kept loose here so a loaded machine cannot time out the tests' own commands.
+  const redis = new Redis({ host: '127.0.0.1', port, ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: 1_000 });
   redis.on('error', () => undefined); // outages are expected here; the cache counts them
   return redis;
 }
