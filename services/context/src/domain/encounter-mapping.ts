@@ -3,6 +3,7 @@ import { ContextChoice, PhaseTiming } from '@clinote/shared/gen/clinote/common/v
 import { EvaluationScores, SopEvaluation, SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { Encounter } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import { ValidationError } from '@clinote/shared/errors.js';
+import { isUuid } from '@clinote/shared/validation.js';
 import type { EncounterEntity } from '../entities/encounter.js';
 
 /** Stored JSON uses the proto JSON mapping, so a stored encounter reads back exactly as it was sent. */
@@ -67,7 +68,10 @@ export function decodePageToken(token: string, ownerId: string): PageCursor | un
   if (token.length > 200) throw ValidationError.field('page_token', 'malformed page token');
   const [iso, id, owner] = Buffer.from(token, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || owner !== ownerTag(ownerId)) {
+  // A damaged token's cursor must not reach the query: an id that is no UUID, or a time Postgres cannot read, failed there.
+  const year = createdAt.getUTCFullYear();
+  const canonical = year >= 1 && year <= 9999 && createdAt.toISOString() === iso;
+  if (!id || !isUuid(id) || !canonical || owner !== ownerTag(ownerId)) {
     throw ValidationError.field('page_token', 'not a page token of this caller');
   }
   return { createdAt, id };
