@@ -22,11 +22,6 @@ export interface GatewayDeps {
   context: ContextServiceClient;
   embedding: EmbeddingServiceClient;
   extraction: ExtractionServiceClient;
-  /**
-   * The embedding model the embedding service last answered with. Context gathering runs in parallel
-   * with the transcript's embedding, so it warms that model's past encounters on this hint.
-   */
-  embeddingModelHint: { current: string };
   users: UserRepository;
   /** The append-only audit trail of calls that read or write patient data. */
   audit: AuditEventRepository;
@@ -77,7 +72,6 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     context,
     embedding,
     extraction,
-    embeddingModelHint: { current: '' },
     users,
     audit: new AuditEventRepository(() => orm.em.fork()),
     auth,

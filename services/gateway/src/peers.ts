@@ -1,25 +1,50 @@
-// Every call the gateway makes to an internal service: the caller's deadline, cancellation, trace
-// context and a signed identity token for the clinician the call acts for.
-import type { Client } from '@grpc/grpc-js';
+// The gateway's calls to the internal services, for one incoming call: each carries that call's
+// deadline, cancellation, trace context and a signed identity token for the clinician it acts for.
+import type { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/context.js';
+import type { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
+import type { ExtractionServiceClient } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
+import type { Principal } from '@clinote/shared/auth/principal.js';
 import { IDENTITY_METADATA_KEY } from '@clinote/shared/auth/principal.js';
 import { callUnary, type OutgoingBounds, type UnaryMethod } from '@clinote/shared/grpc-client.js';
-import type { CallContext } from '@clinote/shared/grpc-server.js';
+import type { Client } from '@grpc/grpc-js';
 import type { GatewayDeps } from './deps.js';
 
-export async function callPeer<Req, Res>(
-  deps: GatewayDeps,
-  ctx: Pick<CallContext, 'principal' | 'deadline' | 'signal'>,
-  client: Client,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  bounds: OutgoingBounds = ctx,
-): Promise<Res> {
-  const identity = await deps.identity.tokenFor(ctx.principal);
-  return callUnary(
-    client,
-    method,
-    request,
-    { deadline: bounds.deadline, signal: bounds.signal, metadata: { [IDENTITY_METADATA_KEY]: identity } },
-    deps.config.PEER_DEFAULT_TIMEOUT_MS,
-  );
+/** A call on one peer: pick the method, give the request. */
+type PeerCall<C> = <Req, Res>(method: (client: C) => UnaryMethod<Req, Res>, request: Req) => Promise<Res>;
+
+export interface Peers {
+  context: PeerCall<ContextServiceClient>;
+  embedding: PeerCall<EmbeddingServiceClient>;
+  extraction: PeerCall<ExtractionServiceClient>;
+  /** The cancellation every call carries. */
+  readonly signal: AbortSignal | undefined;
+  /** The same peers under other bounds (e.g. a sibling signal for calls run in parallel). */
+  within(bounds: OutgoingBounds): Peers;
+}
+
+export interface PeerScope extends OutgoingBounds {
+  /** Whom the calls act for: the caller, or for an admin's erasure, the clinician erased. */
+  principal: Principal;
+}
+
+export function peersFor(deps: GatewayDeps, scope: PeerScope): Peers {
+  const on =
+    <C extends Client>(client: C): PeerCall<C> =>
+    async (method, request) => {
+      const identity = await deps.identity.tokenFor(scope.principal);
+      return callUnary(
+        client,
+        method(client),
+        request,
+        { deadline: scope.deadline, signal: scope.signal, metadata: { [IDENTITY_METADATA_KEY]: identity } },
+        deps.config.PEER_DEFAULT_TIMEOUT_MS,
+      );
+    };
+  return {
+    context: on(deps.context),
+    embedding: on(deps.embedding),
+    extraction: on(deps.extraction),
+    signal: scope.signal,
+    within: (bounds) => peersFor(deps, { ...scope, ...bounds }),
+  };
 }

@@ -14,13 +14,12 @@ import { EncounterSchema } from '../entities/encounter.js';
 import { SopSchema } from '../entities/sop.js';
 import type { ContextDeps } from '../deps.js';
 import { freshCandidatePool } from '../fresh-candidate-pool.js';
-import { countEncounters } from '../repositories/encounter-history.js';
 
 /**
  * phase_2_context_gathering: the requested SOPs (one query), the idempotent replay if any (one query),
  * and, when the caller names the embedding model, the warm pool brought current (the history mark, one
  * primary-key read, and only when it moved, the encounters stored since; all of them only when cold or
- * after a deletion); without a model, a count of the user's encounters.
+ * after a deletion); without a model the pool is left to selection (candidate_count 0).
  * The number of queries never depends on how many encounters the user has.
  */
 export async function gatherContext(
@@ -38,9 +37,7 @@ export async function gatherContext(
     req.idempotencyKey
       ? deps.orm.em.fork().findOne(EncounterSchema, { userId: ctx.principal.userId, idempotencyKey: req.idempotencyKey })
       : Promise.resolve(null),
-    req.embeddingModel
-      ? freshCandidatePool(deps, ctx.principal.userId, req.embeddingModel).then((pool) => pool.size)
-      : countEncounters(deps.orm.em.fork(), ctx.principal.userId),
+    req.embeddingModel ? freshCandidatePool(deps, ctx.principal.userId, req.embeddingModel).then((pool) => pool.size) : 0,
   ]);
   return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
 }

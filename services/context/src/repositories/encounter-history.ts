@@ -67,9 +67,3 @@ export function loadCandidateRows(
   // Through the ORM's connection, so the query is counted and timed like every other.
   return em.execute(query.limit(options.limit));
 }
-
-/** How many encounters the user has stored, whatever their embedding model. */
-export async function countEncounters(em: EntityManager, userId: string): Promise<number> {
-  const rows = await em.execute<{ n: string | number }[]>(`select count(*) as n from "context"."encounter" where "user_id" = ?`, [userId]);
-  return Number(rows[0]?.n ?? 0);
-}

@@ -11,13 +11,13 @@ import { requireUuids } from '@clinote/shared/validation.js';
 import { erasureTarget } from '../auth/target-user.js';
 import type { GatewayDeps } from '../deps.js';
 import { runErasure } from '../erasure/saga.js';
-import { callPeer } from '../peers.js';
+import { peersFor } from '../peers.js';
 
 /** One encounter, imported or extracted: the context service answers NOT_FOUND for anyone else's id. */
 export async function deleteEncounter(deps: GatewayDeps, req: DeleteEncounterRequest, ctx: CallContext): Promise<DeleteEncounterResponse> {
   const target = erasureTarget(ctx, req.userId);
   requireUuids({ encounter_id: req.encounterId });
-  await callPeer(deps, { ...ctx, principal: target }, deps.context, deps.context.deleteEncounter, {
+  await peersFor(deps, { ...ctx, principal: target }).context((c) => c.deleteEncounter, {
     encounterId: req.encounterId,
     extractionsOnly: false,
   });
@@ -32,7 +32,7 @@ export async function deleteExtraction(
 ): Promise<DeleteExtractionResponse> {
   const target = erasureTarget(ctx, req.userId);
   requireUuids({ extraction_id: req.extractionId });
-  await callPeer(deps, { ...ctx, principal: target }, deps.context, deps.context.deleteEncounter, {
+  await peersFor(deps, { ...ctx, principal: target }).context((c) => c.deleteEncounter, {
     encounterId: req.extractionId,
     extractionsOnly: true,
   });
@@ -45,12 +45,12 @@ export async function deleteExtraction(
  */
 export async function deleteUser(deps: GatewayDeps, req: DeleteUserRequest, ctx: CallContext): Promise<DeleteUserResponse> {
   const target = erasureTarget(ctx, req.userId);
-  const asTarget = { ...ctx, principal: target };
+  const asTarget = peersFor(deps, { ...ctx, principal: target });
   const summary = await runErasure({
     markErasing: () => deps.users.markErasing(target.userId),
-    eraseContext: () => callPeer(deps, asTarget, deps.context, deps.context.eraseUserData, {}),
-    eraseEmbedding: () => callPeer(deps, asTarget, deps.embedding, deps.embedding.eraseUser, {}),
-    eraseExtraction: () => callPeer(deps, asTarget, deps.extraction, deps.extraction.eraseUser, {}),
+    eraseContext: () => asTarget.context((c) => c.eraseUserData, {}),
+    eraseEmbedding: () => asTarget.embedding((c) => c.eraseUser, {}),
+    eraseExtraction: () => asTarget.extraction((c) => c.eraseUser, {}),
     deleteUserRecord: () => deps.users.deleteUser(target.userId),
   });
   // The subject's next call provisions a new, empty clinician.

@@ -9,12 +9,12 @@ import { requireUuids } from '@clinote/shared/validation.js';
 import { actingUserId } from '../auth/acting-user.js';
 import { extractionFromEncounter } from '../domain/extraction-view.js';
 import type { GatewayDeps } from '../deps.js';
-import { callPeer } from '../peers.js';
+import { peersFor } from '../peers.js';
 
 export async function getExtraction(deps: GatewayDeps, req: GetExtractionRequest, ctx: CallContext): Promise<GetExtractionResponse> {
   const userId = actingUserId(ctx, req.userId);
   requireUuids({ extraction_id: req.extractionId });
-  const { encounter } = await callPeer(deps, ctx, deps.context, deps.context.getEncounter, {
+  const { encounter } = await peersFor(deps, ctx).context((c) => c.getEncounter, {
     userId,
     encounterId: req.extractionId,
     extractionsOnly: true,
@@ -28,7 +28,7 @@ export async function listExtractions(
   ctx: CallContext,
 ): Promise<ListExtractionsResponse> {
   const userId = actingUserId(ctx, req.userId);
-  const page = await callPeer(deps, ctx, deps.context, deps.context.listEncounters, {
+  const page = await peersFor(deps, ctx).context((c) => c.listEncounters, {
     userId,
     pageSize: req.pageSize,
     pageToken: req.pageToken,

@@ -6,7 +6,7 @@ import { ValidationError, type FieldViolation } from '@clinote/shared/errors.js'
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import type { GatewayDeps } from '../deps.js';
 import { actingUserId } from '../auth/acting-user.js';
-import { callPeer } from '../peers.js';
+import { peersFor } from '../peers.js';
 
 /** One import is one transaction in the context service: its IMPORT_MAX_BATCH must allow this many. */
 const MAX_IMPORT = 500;
@@ -32,29 +32,24 @@ export async function importEncounters(
 
   // Embeddings in batches (cached, so a retry costs little), then one context call: one transaction,
   // so an import is saved whole or not at all.
+  const peers = peersFor(deps, ctx);
   const embeddings: { values: number[]; model: string }[] = [];
   const size = deps.config.IMPORT_BATCH_SIZE;
   for (let start = 0; start < req.encounters.length; start += size) {
-    const embedded = await callPeer(deps, ctx, deps.embedding, deps.embedding.embedBatch, {
+    const embedded = await peers.embedding((c) => c.embedBatch, {
       texts: req.encounters.slice(start, start + size).map((e) => e.transcript),
     });
     embeddings.push(...embedded.embeddings.map((e) => ({ values: e.values, model: embedded.model })));
   }
-  return callPeer(
-    deps,
-    ctx,
-    deps.context,
-    deps.context.importEncounters,
-    {
-      userId,
-      encounters: req.encounters.map((e, i) => ({
-        transcript: e.transcript,
-        note: e.note,
-        qualityScore: e.qualityScore,
-        externalId: e.externalId,
-        embedding: embeddings[i]?.values ?? [],
-        embeddingModel: embeddings[i]?.model ?? '',
-      })),
-    },
-  );
+  return peers.context((c) => c.importEncounters, {
+    userId,
+    encounters: req.encounters.map((e, i) => ({
+      transcript: e.transcript,
+      note: e.note,
+      qualityScore: e.qualityScore,
+      externalId: e.externalId,
+      embedding: embeddings[i]?.values ?? [],
+      embeddingModel: embeddings[i]?.model ?? '',
+    })),
+  });
 }

@@ -3,7 +3,7 @@ import type { UnaryMethod } from '@clinote/shared/grpc-client.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { actingUserId } from '../auth/acting-user.js';
 import type { GatewayDeps } from '../deps.js';
-import { callPeer } from '../peers.js';
+import { peersFor } from '../peers.js';
 
 /**
  * SOPs live in the context service, which validates them and scopes them to the caller's identity
@@ -12,7 +12,7 @@ import { callPeer } from '../peers.js';
 function forwardToContext<Req extends { userId: string }, Res>(method: (client: ContextServiceClient) => UnaryMethod<Req, Res>) {
   return async (deps: GatewayDeps, req: Req, ctx: CallContext): Promise<Res> => {
     const userId = actingUserId(ctx, req.userId);
-    return callPeer(deps, ctx, deps.context, method(deps.context), { ...req, userId });
+    return peersFor(deps, ctx).context(method, { ...req, userId });
   };
 }
 

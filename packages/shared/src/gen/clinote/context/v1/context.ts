@@ -108,7 +108,10 @@ export interface GatherContextRequest {
 
 export interface GatherContextResponse {
   sops: Sop[];
-  /** Past encounters available as candidates (kept warm in the context service). */
+  /**
+   * Past encounters available as candidates (kept warm in the context service); 0 when the request
+   * names no embedding model (selection then brings the pool current).
+   */
   candidateCount: number;
   /** Set when an extraction with the request's idempotency key already exists. */
   existing?: Encounter | undefined;
