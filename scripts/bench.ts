@@ -1,6 +1,7 @@
 // `pnpm bench`: figures and ratios for the hot paths. Not a test: numbers are printed, never asserted.
 //   selection cost per candidate (1k/10k/100k), embedding cache hit latency and replay hit rate,
 //   and end-to-end Extract latency through the four services (offline providers).
+//   `pnpm bench load`: sustained load through the gateway (scripts/bench-load.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSelectionBench } from '@clinote/context/bench/selection.bench.js';
@@ -65,6 +66,11 @@ async function runExtractBench(): Promise<void> {
   }
 }
 
+// `pnpm bench load [...]`: its own options, its own run (scripts/bench-load.ts).
+if (only[0] === 'load') {
+  const { runLoadBench } = await import('./bench-load.js');
+  process.exit(await runLoadBench(only.slice(1)));
+}
 const all = only.length === 0;
 if (all || only.includes('selection')) await runSelectionBench();
 if (all || only.includes('cache')) await runCacheBench();
