@@ -202,8 +202,9 @@ async function drive(n: number, count: number, maxMs: number, callOne: (i: numbe
           await callOne(i);
           latencies.push(performance.now() - t);
         } catch (err: unknown) {
-          const code = (err as { code?: number; details?: string }).code;
-          const key = code === undefined ? 'error' : `code ${code}`;
+          // PeerStatusError carries the status; callUnary turns DEADLINE_EXCEEDED and CANCELLED into their own errors.
+          const code = (err as { code?: number }).code;
+          const key = code === undefined ? (err as Error).constructor.name : `code ${code}`;
           errors.set(key, (errors.get(key) ?? 0) + 1);
         }
       }
@@ -390,8 +391,8 @@ function report(rows: Row[]): string[] {
   const out: string[] = [];
   out.push('Median of the repetitions, (min–max) across them; ×cal: the figure over the calibration\'s at the same N in the same repetition (req/s: mesh/cal; latency: mesh/cal).');
   out.push('');
-  out.push('| scenario | history | N | req/s | ×cal | p50 ms | p90 ms | p99 ms | p50 ×cal | errors | CPU ms/req gateway / context / embedding / extraction / postgres / llm / client | RSS MB gw / ctx / emb / ext |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push('| scenario | history | N | req/s | ×cal | p50 ms | p90 ms | p99 ms | p50 ×cal | errors | CPU ms/req gateway / context / embedding / extraction / postgres / llm / client | RSS MB gw / ctx / emb / ext | busiest (% of a core) |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
     const q = (p: number) => spread(row.runs.map((r) => quantile(r.latencies, p)));
     const ratioRate = spread(row.runs.map((r, i) => rate(r) / rate(row.cal[i]!)));
@@ -400,8 +401,13 @@ function report(rows: Row[]): string[] {
     for (const r of row.runs) for (const [k, v] of r.errors) errors.set(k, (errors.get(k) ?? 0) + v);
     const cpu = PROCS.map((p) => (row.runs[0]!.cpuMs.has(p) ? f(spread(row.runs.map((r) => r.cpuMs.get(p)! / Math.max(1, r.ok))).median, 1) : '–')).join(' / ');
     const rss = ['gateway', 'context', 'embedding', 'extraction'].map((p) => f(Math.max(...row.runs.map((r) => r.rss.get(p) ?? NaN)), 0)).join(' / ');
+    // Which process the run kept busiest: CPU time over wall time, median of the repetitions.
+    const busy = PROCS.filter((p) => p !== 'client' && row.runs[0]!.cpuMs.has(p))
+      .map((p) => ({ p, pct: spread(row.runs.map((r) => (100 * r.cpuMs.get(p)!) / r.wallMs)).median }))
+      .sort((a, b) => b.pct - a.pct);
+    const busiest = busy.slice(0, 2).map((b) => `${b.p} ${f(b.pct, 0)}`).join(', ');
     out.push(
-      `| ${row.scenario} | ${row.history} | ${row.n} | ${range(spread(row.runs.map(rate)))} | ${Number.isFinite(ratioRate.median) ? ratioRate.median.toPrecision(2) : '–'} | ${range(q(0.5), 0)} | ${f(q(0.9).median, 0)} | ${f(q(0.99).median, 0)} | ${f(ratioP50.median, 0)} | ${[...errors].map(([k, v]) => `${v} × ${k}`).join(', ') || '0'} | ${cpu} | ${rss} |`,
+      `| ${row.scenario} | ${row.history} | ${row.n} | ${range(spread(row.runs.map(rate)))} | ${Number.isFinite(ratioRate.median) ? ratioRate.median.toPrecision(2) : '–'} | ${range(q(0.5), 0)} | ${f(q(0.9).median, 0)} | ${f(q(0.99).median, 0)} | ${f(ratioP50.median, 0)} | ${[...errors].map(([k, v]) => `${v} × ${k}`).join(', ') || '0'} | ${cpu} | ${rss} | ${busiest} |`,
     );
   }
   out.push('');
