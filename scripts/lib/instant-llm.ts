@@ -122,7 +122,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, delayMs: number
   } catch {
     return send(res, 400, { error: { message: 'body is not JSON', type: 'invalid_request_error' } });
   }
-  const route = (req.url ?? '').split('?')[0]!.replace(/\/+$/, '');
+  let route = (req.url ?? '').split('?')[0]!;
+  while (route.endsWith('/')) route = route.slice(0, -1);
   if (req.method !== 'POST' || !(route.endsWith('/chat/completions') || route.endsWith('/embeddings'))) {
     return send(res, 404, { error: { message: `no route ${req.method} ${route}`, type: 'invalid_request_error' } });
   }
