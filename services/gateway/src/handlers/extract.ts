@@ -15,7 +15,7 @@ import { validateExtractRequest } from '../domain/extract-request.js';
 import { extractionFromEncounter } from '../domain/extraction-view.js';
 import type { GatewayDeps } from '../deps.js';
 import { peersFor, type Peers } from '../peers.js';
-import { findUser } from './users.js';
+import { actingUserId } from '../auth/acting-user.js';
 
 const SCOPE = 'clinote-gateway';
 
@@ -35,7 +35,8 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   const peers = peersFor(deps, { principal: ctx.principal, deadline: extractionDeadline(deps, ctx), signal: ctx.signal });
   const phases = new PhaseClock();
 
-  const user = await phases.run('phase_1_user_lookup', () => findUser(deps, ctx, req.userId));
+  // The authenticator found the clinician (and that they are not being erased) on this call already.
+  const userId = await phases.run('phase_1_user_lookup', async () => actingUserId(ctx, req.userId));
   const { gathered, embedded } = await phases.run('phase_2_context_gathering', () => gatherAndEmbed(peers, req));
   if (gathered.existing) {
     assertSameRequest(gathered.existing, req);
@@ -46,7 +47,7 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
   const extracted = await phases.run('baml_extraction', () => extractNotes(peers, req, gathered, selection));
   const evaluated = await phases.run('evaluation_phase', () => evaluateNotes(peers, req, gathered, extracted));
   const saved = await phases.run('database_save_and_embeddings', () =>
-    saveEncounter(peers, req, user.id, { embedded, selection, extracted, evaluated, timings: phases.timings }),
+    saveEncounter(peers, req, userId, { embedded, selection, extracted, evaluated, timings: phases.timings }),
   );
 
   const encounter = saved.encounter;
