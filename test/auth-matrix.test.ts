@@ -3,19 +3,19 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKeyPair } from '@clinote/shared/auth/keys.js';
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '@clinote/shared/auth/dev-auth.js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
-import { GatewayServiceClient, GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { initTelemetry } from '@clinote/shared/telemetry.js';
 import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
 import { ADMIN_DATABASE_URL } from './support/env.js';
-import { call, refusal } from './support/grpc.js';
+import { call, rawGatewayCall, refusal } from './support/grpc.js';
 
 const exporter = new InMemorySpanExporter();
 initTelemetry({ serviceName: 'clinote-test', spanExporter: exporter });
@@ -66,28 +66,7 @@ async function badTokens(): Promise<Record<string, string | undefined>> {
 }
 
 /** One call of any gateway method with an empty (all-default) request and the given authorization. */
-function rawCall(method: string, authorization: string | undefined): Promise<{ code: status; details: string }> {
-  const client = new (GatewayServiceClient as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => Client)(
-    `127.0.0.1:${mesh.gateway.port}`,
-    credentials.createInsecure(),
-  );
-  const metadata = new Metadata();
-  if (authorization !== undefined) metadata.set('authorization', authorization);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      `/clinote.gateway.v1.GatewayService/${method}`,
-      (x: Buffer) => x,
-      (x: Buffer) => x,
-      Buffer.alloc(0),
-      metadata,
-      { deadline: new Date(Date.now() + 10_000) },
-      (err: ServiceError | null) => {
-        client.close();
-        resolve({ code: err ? err.code : status.OK, details: err?.details ?? '' });
-      },
-    );
-  });
-}
+const rawCall = (method: string, authorization: string | undefined) => rawGatewayCall(mesh.gateway.port, method, Buffer.alloc(0), authorization);
 
 const publicMethods = Object.values(GatewayServiceService).map((m) => m.path.split('/').pop()!);
 

@@ -1,12 +1,12 @@
 // Requests an attacker or a broken client sends: undecodable bytes and requests with thousands of
 // violations get INVALID_ARGUMENT, precisely and with a trailer that fits, never INTERNAL.
-import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayServiceClient, GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { startMesh, type Mesh } from '../scripts/lib/mesh.js';
 import { ADMIN_DATABASE_URL } from './support/env.js';
-import { call, refusal } from './support/grpc.js';
+import { call, rawGatewayCall, refusal } from './support/grpc.js';
 
 let db: Awaited<ReturnType<typeof createScratchDatabase>>;
 let mesh: Mesh;
@@ -23,20 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function rawCall(method: string, body: Buffer): Promise<ServiceError | null> {
-  const client = new (GatewayServiceClient as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => Client)(
-    `127.0.0.1:${mesh.gateway.port}`,
-    credentials.createInsecure(),
-  );
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(`/clinote.gateway.v1.GatewayService/${method}`, (x: Buffer) => x, (x: Buffer) => x, body, metadata, { deadline: new Date(Date.now() + 5_000) }, (err: ServiceError | null) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
+const rawCall = (method: string, body: Buffer) => rawGatewayCall(mesh.gateway.port, method, body, `Bearer ${token}`, 5_000);
 
 describe('an undecodable request', () => {
   it('answers INVALID_ARGUMENT naming the message type, on every public method', async () => {
@@ -45,9 +32,9 @@ describe('an undecodable request', () => {
     for (const path of Object.values(GatewayServiceService).map((m) => m.path)) {
       const method = path.split('/').pop()!;
       for (const body of garbage) {
-        const err = await rawCall(method, body);
-        expect({ method, code: err && status[err.code] }).toEqual({ method, code: 'INVALID_ARGUMENT' });
-        expect(err!.details).toBe(`request is not a valid clinote.gateway.v1.${method}Request`);
+        const answer = await rawCall(method, body);
+        expect({ method, code: status[answer.code] }).toEqual({ method, code: 'INVALID_ARGUMENT' });
+        expect(answer.details).toBe(`request is not a valid clinote.gateway.v1.${method}Request`);
       }
     }
   });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { credentials, InterceptingCall, status, type ChannelCredentials, type Client, type Interceptor } from '@grpc/grpc-js';
+import { credentials, status, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_METADATA_KEY } from '@clinote/shared/auth/principal.js';
 import { ensureKeyPair } from '@clinote/shared/auth/keys.js';
@@ -14,6 +14,7 @@ import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/con
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { ExtractionServiceClient } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { metadataInterceptor } from '@clinote/shared/grpc-client.js';
 import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { createPki } from '../scripts/lib/pki.js';
@@ -43,17 +44,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function withIdentity(token: () => Promise<string>): Interceptor {
-  return (options, nextCall) =>
-    new InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
-        void token().then((t) => {
-          metadata.set(IDENTITY_METADATA_KEY, t);
-          next(metadata, listener);
-        });
-      },
-    });
-}
+const withIdentity = (token: () => Promise<string>) => metadataInterceptor(IDENTITY_METADATA_KEY, token);
 
 type Ctor<C> = new (address: string, creds: ChannelCredentials, options?: object) => C;
 const internal = () => [

@@ -8,19 +8,19 @@ import { loadConfig as loadExtractionConfig } from '@clinote/extraction/config.j
 import { startExtraction } from '@clinote/extraction/server.js';
 import { loadConfig as loadGatewayConfig } from '@clinote/gateway/config.js';
 import { startGateway } from '@clinote/gateway/server.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { credentials, InterceptingCall, type ChannelCredentials, type Client, type Interceptor } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { IdentitySigner } from '@clinote/shared/auth/identity-token.js';
 import { IDENTITY_METADATA_KEY } from '@clinote/shared/auth/principal.js';
 import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevAuth, mintDevToken, type MintOptions } from '@clinote/shared/auth/dev-auth.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
-import { bearerInterceptor } from '@clinote/shared/grpc-client.js';
+import { bearerInterceptor, metadataInterceptor } from '@clinote/shared/grpc-client.js';
 import { provisionDatabaseRoles } from '@clinote/shared/db-roles.js';
 import { createPki, type Pki } from './pki.js';
+import { ensureSecretFile } from './secrets.js';
 
 export interface MeshOptions {
   databaseUrl: string;
@@ -68,7 +68,7 @@ export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> 
   const signer = await IdentitySigner.fromFile(auth.internalPrivateFile);
   // The embedding cache's key secret: generated per mesh, as a file, the way a deployment mounts it.
   const cacheKeySecretFile = path.join(dir, 'embedding-cache-key.secret');
-  writeFileSync(cacheKeySecretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  ensureSecretFile(cacheKeySecretFile);
   const channelCredentials = (certificate = 'gateway') =>
     mutualTls ? grpcCredentials(pki.forService(certificate)).client : credentials.createInsecure();
   return {
@@ -83,20 +83,8 @@ export async function createMeshSecrets(mutualTls = true): Promise<MeshSecrets> 
     identityTokenFor: (userId, admin = false) => signer.tokenFor({ userId, admin }),
     channelCredentials,
     internalClient(Ctor, port, userId) {
-      const identity = () => signer.tokenFor({ userId, admin: false });
-      const interceptor: Interceptor = (options, nextCall) =>
-        new InterceptingCall(nextCall(options), {
-          start(metadata, listener, next) {
-            identity().then(
-              (token) => {
-                metadata.set(IDENTITY_METADATA_KEY, token);
-                next(metadata, listener);
-              },
-              () => next(metadata, listener),
-            );
-          },
-        });
-      return new Ctor(`127.0.0.1:${port}`, channelCredentials(), { interceptors: [interceptor] });
+      const identity = metadataInterceptor(IDENTITY_METADATA_KEY, () => signer.tokenFor({ userId, admin: false }));
+      return new Ctor(`127.0.0.1:${port}`, channelCredentials(), { interceptors: [identity] });
     },
   };
 }

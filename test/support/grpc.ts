@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, makeGenericClientConstructor, type ChannelCredentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, Metadata, type ChannelCredentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { clientCaller, type UnaryMethod } from '@clinote/shared/grpc-client.js';
 import { PeerStatusError, decodeFieldViolations } from '@clinote/shared/grpc-status.js';
@@ -57,4 +57,27 @@ export async function bufCurl(args: string[]): Promise<string> {
   const buf = path.join(ROOT, 'node_modules', '.bin', 'buf');
   const { stdout } = await run(buf, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...args], { cwd: ROOT });
   return stdout;
+}
+
+/** The status of one gateway call sent as raw bytes (any method, any body), with or without an authorization. */
+export function rawGatewayCall(
+  port: number,
+  method: string,
+  body: Buffer,
+  authorization: string | undefined,
+  timeoutMs = 10_000,
+): Promise<{ code: status; details: string }> {
+  const client = new (makeGenericClientConstructor({}, 'clinote.gateway.v1.GatewayService') as unknown as new (
+    address: string,
+    creds: ChannelCredentials,
+  ) => Client)(`127.0.0.1:${port}`, credentials.createInsecure());
+  const metadata = new Metadata();
+  if (authorization !== undefined) metadata.set('authorization', authorization);
+  return new Promise((resolve) => {
+    const raw = (x: Buffer) => x;
+    client.makeUnaryRequest(`/clinote.gateway.v1.GatewayService/${method}`, raw, raw, body, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err: ServiceError | null) => {
+      client.close();
+      resolve({ code: err ? err.code : status.OK, details: err?.details ?? '' });
+    });
+  });
 }

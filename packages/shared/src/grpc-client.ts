@@ -132,13 +132,28 @@ export function clientCaller(client: Client, timeoutMs: number, metadata?: Recor
   return <Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> => callUnary(client, method, request, { metadata }, timeoutMs);
 }
 
-/** Adds `authorization: Bearer <token>` to every call of a client (a grpc-js client interceptor). */
-export function bearerInterceptor(token: string | (() => string)): Interceptor {
+/**
+ * Sets one metadata entry on every call of a client (a grpc-js client interceptor). The value may be
+ * computed per call, also asynchronously; when that fails the call goes without it (and is refused).
+ */
+export function metadataInterceptor(key: string, value: string | (() => string | Promise<string>)): Interceptor {
   return (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.set('authorization', `Bearer ${typeof token === 'string' ? token : token()}`);
-        next(metadata, listener);
+        Promise.resolve()
+          .then(() => (typeof value === 'string' ? value : value()))
+          .then(
+            (resolved) => {
+              metadata.set(key, resolved);
+              next(metadata, listener);
+            },
+            () => next(metadata, listener),
+          );
       },
     });
+}
+
+/** Adds `authorization: Bearer <token>` to every call of a client. */
+export function bearerInterceptor(token: string | (() => string)): Interceptor {
+  return metadataInterceptor('authorization', () => `Bearer ${typeof token === 'string' ? token : token()}`);
 }

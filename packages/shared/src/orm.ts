@@ -17,6 +17,7 @@ import { PostgreSqlConnection, PostgreSqlDriver, type Knex } from '@mikro-orm/po
 import pg from 'pg';
 import type { DatabaseSettings } from './config.js';
 import { DeadlineExceededError, throwIfAborted } from './errors.js';
+import { isUuid } from './validation.js';
 import type { Logger } from './logger.js';
 
 export interface OrmOptions {
@@ -201,7 +202,6 @@ export interface ActingIdentity {
 }
 
 const acting = new AsyncLocalStorage<ActingIdentity>();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs fn with every statement it issues through an ORM of createOrm acting for `identity`. Admin
@@ -209,7 +209,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * row-level security.
  */
 export function actingAs<T>(identity: ActingIdentity, fn: () => Promise<T>): Promise<T> {
-  if (identity.userId !== undefined && !UUID.test(identity.userId)) throw new Error('the acting user id must be a UUID');
+  if (identity.userId !== undefined && !isUuid(identity.userId)) throw new Error('the acting user id must be a UUID');
   return acting.run({ ...identity }, fn);
 }
 

@@ -3,6 +3,7 @@
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { UnauthenticatedError } from '../errors.js';
+import { isUuid } from '../validation.js';
 import { loadJwks, loadSigningKey, type SigningKey } from './keys.js';
 import type { Principal } from './principal.js';
 
@@ -38,7 +39,6 @@ export class IdentitySigner {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class IdentityVerifier {
   /** Verified tokens until they expire: an extraction's several calls verify once. */
@@ -63,7 +63,7 @@ export class IdentityVerifier {
         clockTolerance: 5,
         maxTokenAge: LIFETIME_S + 5,
       });
-      if (!payload.sub || !UUID.test(payload.sub)) throw new UnauthenticatedError();
+      if (!payload.sub || !isUuid(payload.sub)) throw new UnauthenticatedError();
       const principal: Principal = { userId: payload.sub.toLowerCase(), admin: payload.adm === true };
       this.verified.set(token, { principal, expMs: (payload.exp ?? 0) * 1000 });
       return principal;

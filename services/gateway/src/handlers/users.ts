@@ -46,14 +46,10 @@ export async function createUser(deps: GatewayDeps, req: CreateUserRequest, ctx:
   return { user: userFromEntity(user) };
 }
 
-/** phase_1_user_lookup and GetUser share this: the caller's own record. */
-export async function findUser(deps: GatewayDeps, ctx: Pick<CallContext, 'principal'>, requestedUserId = ''): Promise<User> {
-  const userId = actingUserId(ctx, requestedUserId);
+/** The caller's own record (an empty user_id means the caller). */
+export async function getUser(deps: GatewayDeps, req: GetUserRequest, ctx: CallContext): Promise<GetUserResponse> {
+  const userId = actingUserId(ctx, req.userId);
   const user = await deps.users.findById(userId);
   if (!user) throw new NotFoundError('user', userId);
-  return userFromEntity(user);
-}
-
-export async function getUser(deps: GatewayDeps, req: GetUserRequest, ctx: CallContext): Promise<GetUserResponse> {
-  return { user: await findUser(deps, ctx, req.userId) };
+  return { user: userFromEntity(user) };
 }
