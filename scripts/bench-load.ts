@@ -457,15 +457,24 @@ function writeBenchmarks(lines: string[], mode: string, section = SECTION): void
 export async function runLoadBench(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args: args.filter((a) => a !== '--'),
-    options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, history: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      soak: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      history: { type: 'string' },
+      scenario: { type: 'string' },
+    },
   });
   const quick = values.quick;
   const histories = values.history ? values.history.split(',').map(Number) : quick ? [100] : [100, 10_000];
-  const scenarios: Scenario[] = [
+  const allScenarios: Scenario[] = [
     { name: 'offline', llmDelayMs: undefined, ns: quick ? [1, 16] : [1, 16, 64], histories },
     { name: 'instant LLM', llmDelayMs: 0, ns: quick ? [1, 16] : [1, 16, 64], histories },
     ...(quick ? [] : [{ name: 'LLM 1 s', llmDelayMs: 1_000, ns: [256], histories: [histories[0]!] }]),
   ];
+  // --scenario offline,instant: only those (matched by the start of their names).
+  const wanted = values.scenario?.split(',').map((w) => w.trim().toLowerCase());
+  const scenarios = wanted ? allScenarios.filter((s) => wanted.some((w) => s.name.toLowerCase().startsWith(w))) : allScenarios;
   const bounds: Bounds = quick
     ? { count: (n) => Math.max(8, n * 3), maxMs: 10_000, calCount: (n) => 200 * Math.max(1, Math.min(n, 16)), calMaxMs: 3_000, reps: 3 }
     : { count: (n) => Math.max(30, n * 6), maxMs: 30_000, calCount: (n) => 500 * Math.max(1, Math.min(n, 16)), calMaxMs: 5_000, reps: 3 };

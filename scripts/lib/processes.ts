@@ -30,7 +30,10 @@ function start(root: string, name: string, env: NodeJS.ProcessEnv): Spawned & { 
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', name, 'src', 'main.ts')], {
+  // SERVICE_NODE_ARGS: extra node flags for the services only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`,
+  // which NODE_OPTIONS refuses).
+  const extra = process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', path.join(root, 'services', name, 'src', 'main.ts')], {
     cwd: root,
     env: { ...process.env, ...env, GRPC_ADDRESS: env.GRPC_ADDRESS ?? '127.0.0.1:0' },
     stdio: ['ignore', 'pipe', 'pipe'],

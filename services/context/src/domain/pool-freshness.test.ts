@@ -7,10 +7,13 @@ describe('poolRefresh', () => {
     expect(poolRefresh({ seq: 4, generation: 7 }, { seq: 9, generation: 7 })).toBe('newer');
   });
 
+  it('takes a mark read before a save the pool already holds as current, not as a reason to reload', () => {
+    expect(poolRefresh({ seq: 4, generation: 7 }, { seq: 3, generation: 7 })).toBe('current');
+  });
+
   it('reloads after a deletion, an erasure, or without a mark', () => {
     expect(poolRefresh({ seq: 4, generation: 7 }, { seq: 4, generation: 8 })).toBe('reload');
     expect(poolRefresh({ seq: 4, generation: 7 }, { seq: 0, generation: 0 })).toBe('reload');
-    expect(poolRefresh({ seq: 4, generation: 7 }, { seq: 3, generation: 7 })).toBe('reload');
     expect(poolRefresh(undefined, { seq: 0, generation: 0 })).toBe('reload');
   });
 });

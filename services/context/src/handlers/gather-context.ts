@@ -7,6 +7,7 @@ import {
   type FieldViolation,
 } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { uuidViolations } from '@clinote/shared/validation.js';
 import { encounterFromEntity } from '../domain/encounter-mapping.js';
 import { sopFromEntity } from '../domain/sop-definition.js';
@@ -16,11 +17,11 @@ import type { ContextDeps } from '../deps.js';
 import { freshCandidatePool } from '../fresh-candidate-pool.js';
 
 /**
- * phase_2_context_gathering: the requested SOPs (one query), the idempotent replay if any (one query),
- * and, when the caller names the embedding model, the warm pool brought current (the history mark, one
+ * phase_2_context_gathering: the requested SOPs, the idempotent replay if a key is given, and, when
+ * the caller names the embedding model, the warm pool brought current (the history mark, one
  * primary-key read, and only when it moved, the encounters stored since; all of them only when cold or
- * after a deletion); without a model the pool is left to selection (candidate_count 0).
- * The number of queries never depends on how many encounters the user has.
+ * after a deletion); without a model the pool is left to selection (candidate_count 0). More than one
+ * read share one transaction. The number of queries never depends on how many encounters the user has.
  */
 export async function gatherContext(
   deps: ContextDeps,
@@ -32,19 +33,21 @@ export async function gatherContext(
   if (req.sopIds.length === 0) violations.push({ field: 'sop_ids', description: 'at least one SOP id is required' });
   if (violations.length > 0) throw new ValidationError(violations);
 
-  const [sops, existing, candidateCount] = await Promise.all([
-    requestedSops(deps, ctx.principal.userId, req.sopIds),
-    req.idempotencyKey
-      ? deps.orm.em.fork().findOne(EncounterSchema, { userId: ctx.principal.userId, idempotencyKey: req.idempotencyKey })
-      : Promise.resolve(null),
-    req.embeddingModel ? freshCandidatePool(deps, ctx.principal.userId, req.embeddingModel).then((pool) => pool.size) : 0,
-  ]);
-  return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
+  const userId = ctx.principal.userId;
+  // One statement, or with a key or a model, one transaction (one BEGIN, one identity) for all of them.
+  const read = async (em: EntityManager) => {
+    const sops = await requestedSops(em, userId, req.sopIds);
+    const existing = req.idempotencyKey ? await em.findOne(EncounterSchema, { userId, idempotencyKey: req.idempotencyKey }) : null;
+    const candidateCount = req.embeddingModel ? (await freshCandidatePool(deps, em, userId, req.embeddingModel)).size : 0;
+    return { sops, candidateCount, existing: existing ? encounterFromEntity(existing) : undefined };
+  };
+  const fork = deps.orm.em.fork();
+  return req.idempotencyKey || req.embeddingModel ? fork.transactional(read) : read(fork);
 }
 
 /** The SOPs in request order; refuses unknown, foreign and inactive ones precisely. */
-export async function requestedSops(deps: ContextDeps, userId: string, sopIds: string[]): Promise<Sop[]> {
-  const rows = await deps.orm.em.fork().find(SopSchema, { id: { $in: sopIds } });
+export async function requestedSops(em: EntityManager, userId: string, sopIds: string[]): Promise<Sop[]> {
+  const rows = await em.find(SopSchema, { id: { $in: sopIds } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return sopIds.map((id) => {
     const row = byId.get(id);

@@ -4,7 +4,7 @@ import type { Encounter, SaveEncounterRequest, SaveEncounterResponse } from '@cl
 import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
-import { EncounterEmbeddingSchema, EncounterSchema } from '../entities/encounter.js';
+import { EncounterEmbeddingSchema, EncounterSchema, type EncounterEntity } from '../entities/encounter.js';
 import { transcriptFeatureViolations } from '../domain/transcript-features.js';
 import type { ContextDeps } from '../deps.js';
 import { poolKey } from '../fresh-candidate-pool.js';
@@ -37,10 +37,11 @@ export async function saveEncounter(
   const id = randomUUID();
   const fork = deps.orm.em.fork();
   let historySeq = 0;
+  let saved: EncounterEntity | undefined;
   try {
     await fork.transactional(async (tx) => {
       historySeq = await advanceHistory(tx, ctx.principal.userId, 1);
-      tx.create(EncounterSchema, {
+      saved = tx.create(EncounterSchema, {
         id,
         userId: ctx.principal.userId,
         source: 'extracted',
@@ -76,7 +77,8 @@ export async function saveEncounter(
     }
     throw err;
   }
-  const saved = await deps.orm.em.fork().findOneOrFail(EncounterSchema, { id });
+  // The row as inserted (every column is set here): the answer is built from it, not read back.
+  if (!saved) throw new FailedPreconditionError('the encounter was not saved');
   // Warm pools take the new encounter in place; a cold one loads it with the rest later. The save is
   // committed: a pool that cannot take it (another vector size) is dropped and reloads, never failing the call.
   const key = poolKey(ctx.principal.userId, req.embeddingModel);

@@ -24,7 +24,11 @@ export async function selectContext(
   if (violations.length > 0) throw new ValidationError(violations);
 
   const userId = ctx.principal.userId;
-  const [sops, pool] = await Promise.all([requestedSops(deps, userId, req.sopIds), freshCandidatePool(deps, userId, req.embeddingModel)]);
+  // The SOPs and the pool's freshness in one transaction: one BEGIN and identity for both reads.
+  const { sops, pool } = await deps.orm.em.fork().transactional(async (tx) => ({
+    sops: await requestedSops(tx, userId, req.sopIds),
+    pool: await freshCandidatePool(deps, tx, userId, req.embeddingModel),
+  }));
   const model = req.model || deps.config.CONTEXT_TOKENIZER_MODEL;
   // Encounters embedded by another model (the embedder changed) are not comparable: choose none of them.
   const comparable = pool.size === 0 || pool.dimension === req.transcriptEmbedding.length;
