@@ -15,8 +15,10 @@ const SCALES: Record<string, number> = { hundred: 100, thousand: 1000, million: 
 
 type Token = { kind: 'digits'; value: number } | { kind: 'word'; word: string } | { kind: 'break' };
 
+const NUMBER_WORDS = new Set([...Object.keys(UNITS), ...Object.keys(TEENS), ...Object.keys(TENS), ...Object.keys(SCALES)]);
+
 function isNumberWord(w: string): boolean {
-  return w in UNITS || w in TEENS || w in TENS || w in SCALES;
+  return NUMBER_WORDS.has(w);
 }
 
 /** Splits text into digit runs, lowercase words and breaks; hyphens join spoken parts ("twenty-five"). */
@@ -136,7 +138,11 @@ function withDecimal(words: string[], i: number, value: number): [number, number
   return digits ? [Number(`${value}.${digits}`), j] : [value, i];
 }
 
+// Whether the text can hold a number at all: a digit or a word that starts one. Most sentences hold none.
+const MAY_HOLD_NUMBER = new RegExp(`\\d|\\b(?:${[...NUMBER_WORDS, 'point'].join('|')})`, 'i');
+
 function scan(text: string, withAlternatives: boolean): number[] {
+  if (!MAY_HOLD_NUMBER.test(text)) return [];
   const tokens = tokenize(text);
   const out: number[] = [];
   let run: string[] = [];

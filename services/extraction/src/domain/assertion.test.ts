@@ -1,6 +1,6 @@
 import { Certainty, Experiencer, Temporality } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { describe, expect, it } from 'vitest';
-import { assertFinding } from './assertion.js';
+import { assertFinding, assertionsOf } from './assertion.js';
 
 /** Asserts the first occurrence of `finding` inside a transcript. */
 function judge(transcript: string, finding: string, occurrence = 0) {
@@ -121,5 +121,18 @@ describe('assertFinding: temporality and experiencer', () => {
 
   it('falls back to defaults for spans outside the text', () => {
     expect(assertFinding('abc', { start: 5, end: 9 }).certainty).toBe(AFFIRMED);
+  });
+});
+
+describe('assertionsOf', () => {
+  it('judges each span of one transcript as assertFinding does', () => {
+    const transcript = '[doctor] any chest pain ?\n[patient] no .\n[doctor] my mother had diabetes , and you have a cough ?\n[patient] yes .';
+    const judge = assertionsOf(transcript);
+    for (const word of ['chest pain', 'diabetes', 'cough', 'no']) {
+      const start = transcript.indexOf(word);
+      const span = { start, end: start + word.length };
+      expect(judge(span)).toEqual(assertFinding(transcript, span));
+    }
+    expect(judge({ start: transcript.indexOf('chest'), end: transcript.indexOf('chest') + 10 }).certainty).toBe(Certainty.CERTAINTY_NEGATED);
   });
 });

@@ -251,8 +251,16 @@ const DEFAULT: Assertion = {
  * answer ("no"), the question before it gives temporality and experiencer.
  */
 export function assertFinding(transcript: string, span: EvidenceSpan): Assertion {
-  if (!(span.start >= 0 && span.end <= transcript.length && span.start < span.end)) return { ...DEFAULT };
-  const turns = turnsOf(transcript);
+  return assertionsOf(transcript)(span);
+}
+
+/** `assertFinding` for many spans of one transcript: its turns are found once. */
+export function assertionsOf(transcript: string): (span: EvidenceSpan) => Assertion {
+  let turns: Turn[] | undefined;
+  return (span) => (span.start >= 0 && span.end <= transcript.length && span.start < span.end ? judgeSpan(transcript, (turns ??= turnsOf(transcript)), span) : { ...DEFAULT });
+}
+
+function judgeSpan(transcript: string, turns: Turn[], span: EvidenceSpan): Assertion {
   const turnIndex = turns.findIndex((t) => span.start < t.end && span.start >= t.start - 1);
   const turn = turns[Math.max(0, turnIndex)]!;
   const sentences = sentencesOf(transcript, turn).filter(([s, e]) => s < span.end && e > span.start);

@@ -1,6 +1,6 @@
-import type { EvidenceSpan, FieldValue, SectionResult, SopResult } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import type { Assertion, EvidenceSpan, FieldValue, SectionResult, SopResult } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type SopField, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import { assertFinding } from './assertion.js';
+import { assertionsOf } from './assertion.js';
 import { assessedProblems, labelledPlanLine, patientAgreement, PLAN_KINDS, PLAN_LABELS, planItem, planKind, type AssessedProblem } from './offline/assessment-plan.js';
 import type { CallBounds, ExtractionInput, ExtractionOutput, Extractor } from './extractor.js';
 import { isGrounded } from './grounding.js';
@@ -58,19 +58,14 @@ interface Statement {
  * Rewrites selected sentences as note statements. A clinician's question becomes "Denies/Reports X"
  * with the patient's answer; other questions are dropped, since notes state, they do not ask.
  */
-function statements(sentences: TranscriptSentence[], pronouns: PatientPronouns, all: TranscriptSentence[]): Statement[] {
-  const out: Statement[] = [];
-  for (const s of sentences) {
-    if (isQuestion(s.text)) {
-      const answer = all[s.index + 1];
-      const text = s.speaker === 'doctor' && answer && answer.speaker !== 'doctor' ? answeredQuestion(s.text, answer.text) : undefined;
-      if (text) out.push({ text, spans: [{ start: s.start, end: answer!.end }] });
-      continue;
-    }
-    const text = normaliseSentence(s.text, s.speaker, pronouns);
-    if (/[a-z0-9]/i.test(text) && text.split(' ').length >= 2) out.push({ text, spans: [{ start: s.start, end: s.end }], speaker: s.speaker });
+function statementOf(s: TranscriptSentence, pronouns: PatientPronouns, all: TranscriptSentence[]): Statement | undefined {
+  if (isQuestion(s.text)) {
+    const answer = all[s.index + 1];
+    const text = s.speaker === 'doctor' && answer && answer.speaker !== 'doctor' ? answeredQuestion(s.text, answer.text) : undefined;
+    return text ? { text, spans: [{ start: s.start, end: answer!.end }] } : undefined;
   }
-  return out;
+  const text = normaliseSentence(s.text, s.speaker, pronouns);
+  return /[a-z0-9]/i.test(text) && text.split(' ').length >= 2 ? { text, spans: [{ start: s.start, end: s.end }], speaker: s.speaker } : undefined;
 }
 
 /**
@@ -94,12 +89,13 @@ function emptyValue(key: string): FieldValue {
   return { key, text: '', items: [], unit: '', code: '', evidence: [], grounded: false };
 }
 
-function fieldValue(transcript: string, field: SopField, found: Statement[]): FieldValue {
+function fieldValue(m: Pick<NoteMaterial, 'transcript' | 'assert'>, field: SopField, found: Statement[]): FieldValue {
+  const { transcript } = m;
   const evidence = found.flatMap((s) => s.spans);
   // Phrasing alone states nothing: a value exists only with transcript evidence.
   if (evidence.length === 0) return emptyValue(field.key);
   const value: FieldValue = { ...emptyValue(field.key), evidence, grounded: isGrounded(transcript, evidence) };
-  value.assertion = assertFinding(transcript, evidence[0]!);
+  value.assertion = m.assert(evidence[0]!);
   if (field.type === FieldType.FIELD_TYPE_LIST) value.items = found.filter((s) => s.spans.length > 0).map((s) => s.text);
   else if (field.type === FieldType.FIELD_TYPE_NUMBER) {
     const m = found.find((s) => s.spans.length > 0)!.text.match(/-?\d+(?:\.\d+)?/);
@@ -175,6 +171,8 @@ const FIELD_FILTERS: [RegExp, RegExp][] = [
 /** What the extractor found in one transcript, shared by all fields of a SOP. */
 interface NoteMaterial {
   transcript: string;
+  /** The NegEx/ConText assertion of a finding at a span of this transcript. */
+  assert: (span: EvidenceSpan) => Assertion;
   bySection: Map<NoteSection, Statement[]>;
   /** Every statement of the transcript, for lookups such as medications (built on first use). */
   all: () => Statement[];
@@ -299,7 +297,7 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
     return emptyValue(field.key);
   const limit = field.type === FieldType.FIELD_TYPE_LIST ? 8 : PART_LIMIT[part];
   if (part === 'vitals')
-    return fieldValue(m.transcript, field, [
+    return fieldValue(m, field, [
       ...m.vitals.slice(0, limit).map((v) => ({ text: vitalLine(v), spans: [v.span], breakBefore: 'line' as const })),
       ...vitalRemarks(m.transcript, m.vitals).map((r) => ({ text: r.text, spans: [r.span], breakBefore: 'line' as const })),
     ]);
@@ -308,7 +306,7 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
     const listPart = part as ListPart;
     // A list field holds items; prose ("Patient reports taking ...") only fills a text field.
     const lines = historyLines(listPart, m.lists()[listPart].slice(0, limit), field.type !== FieldType.FIELD_TYPE_LIST && m.prose.has(part));
-    return fieldValue(m.transcript, field, lines.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
+    return fieldValue(m, field, lines.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
   }
   if (part === 'medications') {
     // Each drug once, as the note lists it, with the statement that names it as evidence.
@@ -318,20 +316,20 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
         .filter((d) => !seen.has(d.split(' ')[0]!) && seen.add(d.split(' ')[0]!))
         .map((text) => ({ text, spans: st.spans })),
     );
-    return fieldValue(m.transcript, field, drugs.slice(0, limit));
+    return fieldValue(m, field, drugs.slice(0, limit));
   }
-  if (part === 'social_history') return fieldValue(m.transcript, field, m.social().slice(0, limit).map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
+  if (part === 'social_history') return fieldValue(m, field, m.social().slice(0, limit).map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
   const found = m
     .all()
     .filter((st) => belongsTo(part, st.text) && !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)));
   // Instructions close the visit: the last follow-up statements of its second half, never the opening "presents for follow-up".
   if (part === 'instructions') {
     const composed = m.instructions();
-    if (composed.length > 0) return fieldValue(m.transcript, field, composed.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
+    if (composed.length > 0) return fieldValue(m, field, composed.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
     const late = found.filter((st) => st.spans[0]!.start > m.transcript.length / 2 && !/\bpresents?\b/i.test(st.text));
-    return fieldValue(m.transcript, field, late.slice(-limit));
+    return fieldValue(m, field, late.slice(-limit));
   }
-  return fieldValue(m.transcript, field, found.slice(0, limit));
+  return fieldValue(m, field, found.slice(0, limit));
 }
 
 const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
@@ -412,13 +410,13 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     return vital ? vitalValue(m.transcript, field, vital) : emptyValue(field.key);
   }
   const filter = FIELD_FILTERS.find(([re]) => re.test(key))?.[1];
-  if (filter) return fieldValue(m.transcript, field, m.all().filter((s) => filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
+  if (filter) return fieldValue(m, field, m.all().filter((s) => filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
   const role = planRole(section, field);
-  if (role === 'assessment_plan') return fieldValue(m.transcript, field, assessmentAndPlanStatements(m));
-  if (role === 'assessment') return fieldValue(m.transcript, field, assessmentStatements(m));
-  if (role === 'plan') return fieldValue(m.transcript, field, planStatements(m));
+  if (role === 'assessment_plan') return fieldValue(m, field, assessmentAndPlanStatements(m));
+  if (role === 'assessment') return fieldValue(m, field, assessmentStatements(m));
+  if (role === 'plan') return fieldValue(m, field, planStatements(m));
   const sources = sourcesFor(section, field);
-  if (sources.length === 1 && sources[0] === 'chief_complaint' && m.chiefComplaint) return fieldValue(m.transcript, field, [m.chiefComplaint]);
+  if (sources.length === 1 && sources[0] === 'chief_complaint' && m.chiefComplaint) return fieldValue(m, field, [m.chiefComplaint]);
   const found = sources.flatMap((s) => m.bySection.get(s) ?? []);
   if (sources[0] === 'history') {
     // The one-line summary opens the history, once; the symptom review closes it.
@@ -440,9 +438,9 @@ function fillField(m: NoteMaterial, section: SopSection, field: SopField): Field
     // The summary adds only symptoms the history's own sentences do not already name.
     const told = rest.map((st) => st.text.toLowerCase()).join(' ');
     const symptoms = symptomSummary(m.findings.filter((f) => !told.includes(f.symptom)), m.pronouns ?? patientPronouns(m.transcript));
-    return fieldValue(m.transcript, field, [...(opener ? [opener] : []), ...rest, ...symptoms]);
+    return fieldValue(m, field, [...(opener ? [opener] : []), ...rest, ...symptoms]);
   }
-  return fieldValue(m.transcript, field, found);
+  return fieldValue(m, field, found);
 }
 
 const STUDY_READ = /\b(?:results? of|x-ray|mri|ct scan|cat scan|echocardiogram|ultrasound|ekg|ecg|lab work|blood work|hemoglobin a1c)\b/i;
@@ -467,7 +465,7 @@ function fillWholeDialogue(m: NoteMaterial, section: SopSection, field: SopField
     const own = fillField({ ...m, layout: undefined }, section, field);
     if (own.evidence.length > 0) return own;
   }
-  return fieldValue(m.transcript, field, m.all());
+  return fieldValue(m, field, m.all());
 }
 
 /**
@@ -482,7 +480,10 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   const { sentences } = parseTranscript(transcript);
   const pronouns = patientPronouns(transcript);
   // Only sentences that make a note statement compete for a section's budget (open questions do not).
-  const stated = new Set(statements(sentences, pronouns, sentences).flatMap((st) => st.spans.map((sp) => sp.start)));
+  // Each sentence is rewritten once; sections reuse the statement of every sentence they chose.
+  const statementBySentence = sentences.map((s) => statementOf(s, pronouns, sentences));
+  const everyStatement = statementBySentence.flatMap((st) => st ?? []);
+  const stated = new Set(everyStatement.flatMap((st) => st.spans.map((sp) => sp.start)));
   const scored = scoreSentences(model, sentences)
     .filter((s) => stated.has(s.sentence.start))
     // A study read out during the exam ("the results of your chest x-ray ... show") is a result, not a finding.
@@ -500,7 +501,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     NOTE_SECTIONS.map((section) => {
       const fromTemplate = templated.filter((t) => t.section === section);
       const used = fromTemplate.flatMap((t) => t.evidence);
-      const extracted = statements(chosen.get(section) ?? [], pronouns, sentences).filter(
+      const extracted = (chosen.get(section) ?? []).flatMap((s) => statementBySentence[s.index] ?? []).filter(
         (st) => !used.some((u) => st.spans.some((sp) => u.start <= sp.start && sp.end <= u.end)),
       );
       // A bare list number ("2.") numbers another patient's problems. Fact-free lines of a past note state nothing here; a supported sentence keeps its label.
@@ -525,7 +526,6 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
       return [section, withoutEmptyHeadings([...fromNotes, ...extracted])];
     }),
   );
-  let all: Statement[] | undefined;
   let lists: Record<ListPart, HistoryItem[]> | undefined;
   const dictated = dictatedOpener(sentences);
   const opener: Statement | undefined = dictated
@@ -536,12 +536,13 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   let instructions: Statement[] | undefined;
   const material: NoteMaterial = {
     transcript,
+    assert: assertionsOf(transcript),
     sentences,
     social: () => (social ??= socialHistory(sentences, pronouns, planFrom)),
     ownSections: new Set(sop.sections.flatMap((sec) => (sec.fields.length === 1 ? (historyPartOf(sec.title) ?? []) : []))),
     instructions: () => (instructions ??= visitInstructions(sentences, pronouns, Math.min(planFrom, transcript.length / 2))),
     bySection,
-    all: () => (all ??= statements(sentences, pronouns, sentences)),
+    all: () => everyStatement,
     problems,
     vitals: dictatedVitals(transcript, (at) => sentences.find((s) => s.start <= at && at < s.end)?.speaker === 'patient'),
     findings,

@@ -1,9 +1,9 @@
-import { stemmer } from 'stemmer';
+import { stem } from './stem.js';
 import type { TranscriptSentence } from './transcript.js';
 import { contentTokens } from './transcript.js';
 
 export function stems(text: string): string[] {
-  return contentTokens(text).map((t) => (t.length > 3 ? stemmer(t) : t));
+  return contentTokens(text).map(stem);
 }
 
 /**

@@ -54,6 +54,23 @@ function valueOf(words: string[]): number | undefined {
  * A lone "one" stays a word unless a quantity follows, and words that do not parse stay as they are.
  */
 export function digitiseNumbers(text: string): string {
+  // Most sentences say no number: skip the word-by-word pass (the top self-time of an extraction).
+  const spoken = ANY_NUMBER_WORD.test(text);
+  if (!spoken && !UNIT_WORD.test(text)) return text;
+  return withUnits(spoken ? spokenAsDigits(text) : text);
+}
+
+const ANY_NUMBER_WORD = new RegExp(`\\b(?:${[...Object.keys(UNITS), ...Object.keys(TENS)].join('|')})`, 'i');
+const UNIT_WORD = /over|milligram|mgs|percent/i;
+
+function withUnits(text: string): string {
+  return text
+    .replace(/\b(\d+(?:\.\d+)?) over (\d+(?:\.\d+)?)\b/g, '$1/$2')
+    .replace(/\b(\d+(?:\.\d+)?) ?(?:milligrams?|mgs)\b/gi, '$1 mg')
+    .replace(/\b(\d+(?:\.\d+)?) ?percent\b/gi, '$1%');
+}
+
+function spokenAsDigits(text: string): string {
   const tokens = text.split(/(\s+)/);
   const out: string[] = [];
   for (let i = 0; i < tokens.length; ) {
@@ -103,9 +120,5 @@ export function digitiseNumbers(text: string): string {
     out.push(`${value}${punctuation}`);
     i = j - 1; // keep the separator after the number
   }
-  return out
-    .join('')
-    .replace(/\b(\d+(?:\.\d+)?) over (\d+(?:\.\d+)?)\b/g, '$1/$2')
-    .replace(/\b(\d+(?:\.\d+)?) ?(?:milligrams?|mgs)\b/gi, '$1 mg')
-    .replace(/\b(\d+(?:\.\d+)?) ?percent\b/gi, '$1%');
+  return out.join('');
 }

@@ -1,4 +1,3 @@
-import { stemmer } from 'stemmer';
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { extractNumbers } from '@clinote/shared/numeric-support.js';
 import type { ContextExample } from '@clinote/shared/gen/clinote/common/v1/common.js';
@@ -6,6 +5,7 @@ import { splitNote, type NoteSection } from './sections.js';
 import type { TranscriptSentence } from './transcript.js';
 import { tokenize } from './transcript.js';
 import { digitiseNumbers } from './numbers.js';
+import { stem } from './stem.js';
 
 /**
  * Words of note phrasing that state no fact about a patient ("the patient reports that ..."). A past
@@ -26,10 +26,6 @@ const PHRASING = new Set(
 // Polarity words: a negated template sentence needs a negation in its evidence, and the other way round.
 const NEGATION = /\b(no|not|denies|denied|deny|negative|without|none|never|nope|n't|don't|didn't|haven't|hasn't|doesn't|isn't|wasn't|can't|cannot|nothing)\b/;
 const LATERAL = /\b(left|right|bilateral|bilaterally)\b/g;
-
-function stem(t: string): string {
-  return t.length > 3 ? stemmer(t) : t;
-}
 
 /** A template sentence reused because this transcript supports all it says. */
 export interface SupportedSentence {
@@ -55,26 +51,43 @@ interface Window {
   words: string;
 }
 
+interface SentenceParts {
+  words: string;
+  sequence: string[];
+  numbers: string[];
+}
+
+/** One sentence's digitised words, stems and numbers; a window of two joins its sentences' parts. */
+function sentenceParts(text: string): SentenceParts {
+  const words = digitiseNumbers(text);
+  return { words, sequence: tokenize(words).map(stem), numbers: extractNumbers(text).map(String) };
+}
+
 function windows(sentences: TranscriptSentence[]): Window[] {
   const out: Window[] = [];
+  const parts = sentences.map((s) => s.text.toLowerCase());
+  const own = parts.map(sentenceParts);
   for (let i = 0; i < sentences.length; i++) {
     for (let n = 1; n <= 2 && i + n <= sentences.length; n++) {
-      const parts = sentences.slice(i, i + n);
-      const text = parts.map((p) => p.text).join(' ').toLowerCase();
-      const words = digitiseNumbers(text);
-      const sequence = tokenize(words).map(stem);
+      const text = n === 1 ? parts[i]! : `${parts[i]} ${parts[i + 1]}`;
+      // A sentence closed by its punctuation ends any number it says, so its parts join as they are.
+      const p = n === 1 ? own[i]! : /[.?!]\s*$/.test(parts[i]!) ? join(own[i]!, own[i + 1]!) : sentenceParts(text);
       out.push({
-        stems: new Set(sequence),
-        sequence,
-        numbers: new Set(extractNumbers(text).map(String)),
+        stems: new Set(p.sequence),
+        sequence: p.sequence,
+        numbers: new Set(p.numbers),
         negated: NEGATION.test(text),
         laterality: new Set(text.match(LATERAL) ?? []),
-        spans: [{ start: parts[0]!.start, end: parts.at(-1)!.end }],
-        words,
+        spans: [{ start: sentences[i]!.start, end: sentences[i + n - 1]!.end }],
+        words: p.words,
       });
     }
   }
   return out;
+}
+
+function join(a: SentenceParts, b: SentenceParts): SentenceParts {
+  return { words: `${a.words} ${b.words}`, sequence: [...a.sequence, ...b.sequence], numbers: [...a.numbers, ...b.numbers] };
 }
 
 const LABEL_VALUE_DISTANCE = 6;
@@ -109,6 +122,17 @@ function noteSentences(note: string): { section: NoteSection; text: string; orde
  */
 export function supportedTemplateSentences(examples: ContextExample[], sentences: TranscriptSentence[], maxExamples = 3): SupportedSentence[] {
   const ws = windows(sentences);
+  // Windows by stem: a sentence is tried only on the windows that hold its rarest word.
+  const byStem = new Map<string, Window[]>();
+  for (const w of ws) for (const t of w.stems) (byStem.get(t) ?? byStem.set(t, []).get(t)!).push(w);
+  const candidates = (specific: string[]): Window[] => {
+    let best: Window[] | undefined;
+    for (const t of specific) {
+      const list = byStem.get(t) ?? [];
+      if (!best || list.length < best.length) best = list;
+    }
+    return best ?? ws;
+  };
   const seen = new Set<string>();
   const out: SupportedSentence[] = [];
   for (const example of examples.slice(0, maxExamples)) {
@@ -136,7 +160,7 @@ export function supportedTemplateSentences(examples: ContextExample[], sentences
       const labelStems = ns.label ? [...new Set(tokenize(ns.label).filter((t) => !PHRASING.has(t)).map(stem))] : [];
       const saidTogether = (w: Window): boolean =>
         valueStems.length === 0 || valueStems.length > 3 || labelStems.length === 0 || near(w.sequence, labelStems, valueStems, LABEL_VALUE_DISTANCE);
-      const w = ws.find(
+      const w = candidates(specific).find(
         (w) =>
           w.negated === negated &&
           specific.every((s) => w.stems.has(s)) &&
