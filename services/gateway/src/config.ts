@@ -43,6 +43,8 @@ const gatewayEnv = serverEnv
     /** Writes (extractions, imports, SOP and profile changes) per clinician: a bucket of this size, refilled per second. */
     WRITE_RATE_BURST: z.coerce.number().int().positive().default(600),
     WRITE_RATE_PER_SECOND: z.coerce.number().int().positive().default(100),
+    /** How long a clinician's erasure state is trusted once read (ms; 0 reads it on every call). */
+    USER_STATE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     /** New clinicians provisioned per gateway per minute (first calls of unseen subjects). */
     PROVISION_RATE_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** One-way TLS for clients on the public listener (separate from the internal mTLS). */

@@ -59,6 +59,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     writeBurst: config.WRITE_RATE_BURST,
     writesPerSecond: config.WRITE_RATE_PER_SECOND,
     provisionsPerMinute: config.PROVISION_RATE_PER_MINUTE,
+    userStateTtlMs: config.USER_STATE_TTL_MS,
   });
   const identity = await IdentitySigner.fromFile(keys.identityKeyFile);
   const peer = { defaultTimeoutMs: config.PEER_DEFAULT_TIMEOUT_MS, credentials: grpcCredentials(config).client };

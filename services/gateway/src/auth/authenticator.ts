@@ -32,7 +32,15 @@ export interface GatewayAuthOptions {
   writeBurst: number;
   writesPerSecond: number;
   provisionsPerMinute: number;
+  /**
+   * How long a clinician's erasure state read from the database is trusted (ms; 0: read on every
+   * call). An erasure marked through another replica is seen within this bound; the saga waits it out
+   * before erasing anything (see erasureGraceMs).
+   */
+  userStateTtlMs: number;
 }
+
+type ErasureState = 'active' | 'erasing' | 'absent';
 
 export class GatewayAuth {
   /** subject → internal user id: the user row is read once, not on every call. */
@@ -41,9 +49,15 @@ export class GatewayAuth {
   private readonly writes: RateLimiterMemory;
   private readonly profileWrites = new RateLimiterMemory({ points: PROFILE_WRITES_PER_MINUTE, duration: 60 });
   private readonly provisions: RateLimiterMemory;
+  /** user id → erasure state, for userStateTtlMs; concurrent calls of one clinician share one read. */
+  private readonly states: LRUCache<string, ErasureState> | undefined;
 
   constructor(private readonly options: GatewayAuthOptions) {
     this.admins = new Set(options.adminSubjects);
+    this.states =
+      options.userStateTtlMs > 0
+        ? new LRUCache<string, ErasureState>({ max: 100_000, ttl: options.userStateTtlMs, fetchMethod: (id) => options.users.erasureState(id) })
+        : undefined;
     this.writes = new RateLimiterMemory({
       points: options.writeBurst,
       duration: Math.max(1, Math.ceil(options.writeBurst / options.writesPerSecond)),
@@ -70,13 +84,30 @@ export class GatewayAuth {
   /** After a clinician is erased, their next call provisions a new, empty record. */
   forget(userId: string): void {
     for (const [subject, id] of this.userIds.entries()) if (id === userId) this.userIds.delete(subject);
+    this.states?.delete(userId);
+  }
+
+  /** This replica marked the clinician erasing: its own calls see it at once, other replicas within the TTL. */
+  noteErasing(userId: string): void {
+    this.states?.set(userId, 'erasing');
+  }
+
+  /** How long an erasure must wait after marking before every replica refuses the clinician's calls. */
+  get erasureGraceMs(): number {
+    return this.options.userStateTtlMs;
+  }
+
+  private async erasureState(userId: string): Promise<ErasureState> {
+    if (!this.states) return this.options.users.erasureState(userId);
+    // One read shared by concurrent calls: it acts for the clinician without any one caller's deadline or cancellation.
+    return (await this.states.fetch(userId)) ?? this.options.users.erasureState(userId);
   }
 
   /** The subject's clinician as the database has them now; one erased meanwhile (on any replica) is provisioned anew. */
   private async clinicianOf(subject: string): Promise<{ id: string; erasing: boolean }> {
     const known = this.userIds.get(subject);
     if (known) {
-      const state = await this.options.users.erasureState(known);
+      const state = await this.erasureState(known);
       if (state !== 'absent') return { id: known, erasing: state === 'erasing' };
       this.userIds.delete(subject);
     }

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { throwIfAborted } from '@clinote/shared/errors.js';
 import type {
   DeleteEncounterRequest,
   DeleteEncounterResponse,
@@ -47,7 +49,12 @@ export async function deleteUser(deps: GatewayDeps, req: DeleteUserRequest, ctx:
   const target = erasureTarget(ctx, req.userId);
   const asTarget = peersFor(deps, { ...ctx, principal: target });
   const summary = await runErasure({
-    markErasing: () => deps.users.markErasing(target.userId),
+    markErasing: async () => {
+      await deps.users.markErasing(target.userId);
+      deps.auth.noteErasing(target.userId);
+      // Other replicas trust a clinician's state for up to this long: erase only once all refuse their calls.
+      await delay(deps.auth.erasureGraceMs, undefined, { signal: ctx.signal }).catch(() => throwIfAborted(ctx.signal));
+    },
     eraseContext: () => asTarget.context((c) => c.eraseUserData, {}),
     eraseEmbedding: () => asTarget.embedding((c) => c.eraseUser, {}),
     eraseExtraction: () => asTarget.extraction((c) => c.eraseUser, {}),

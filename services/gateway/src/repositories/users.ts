@@ -31,8 +31,8 @@ export class UserRepository {
   }
 
   /**
-   * Whether the clinician is there, and whether DeleteUser is erasing them: read on every call, so an
-   * erasure through any gateway replica is seen by all of them at once.
+   * Whether the clinician is there, and whether DeleteUser is erasing them: the authenticator trusts it
+   * for USER_STATE_TTL_MS, so an erasure through any gateway replica is seen by all within that bound.
    */
   erasureState(id: string): Promise<'active' | 'erasing' | 'absent'> {
     return actingAs({ userId: id }, async () => {
