@@ -141,6 +141,25 @@ describe('the audit trail', () => {
     expect(ofB.find((r) => r.rpc === 'GetUser' && r.actorUserId === a.userId)).toMatchObject({ outcome: 'PERMISSION_DENIED', resourceId: b.userId });
   });
 
+  it('keeps one record per call when many calls of one clinician are recorded together', async () => {
+    const ofGetExtraction = async () => (await recordsOf(b.userId)).filter((r) => r.rpc === 'GetExtraction');
+    const before = (await ofGetExtraction()).length;
+    // Concurrent calls: their records queue behind each other's insert and go in together.
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 4 === 0
+          ? refusal(call(b.client, b.client.getExtraction, { userId: '', extractionId: randomUUID() })).then((r) => r.code)
+          : call(b.client, b.client.getExtraction, { userId: '', extractionId: b.extractionId }).then(() => status.OK),
+      ),
+    );
+    const all = await ofGetExtraction();
+    expect(all.length - before).toBe(40);
+    const records = all.slice(0, 40); // newest first
+    expect(records.every((r) => r.subjectUserId === b.userId && r.actorUserId === b.userId)).toBe(true);
+    expect(records.filter((r) => r.outcome === 'NOT_FOUND')).toHaveLength(outcomes.filter((o) => o === status.NOT_FOUND).length);
+    expect(records.filter((r) => r.outcome === 'OK')).toHaveLength(30);
+  });
+
   it('never holds content', async () => {
     const { rows } = await admin.query<{ n: number }>(
       `select count(*)::int as n from gateway.audit_event e where to_jsonb(e)::text like '%' || $1 || '%' or to_jsonb(e)::text like '%SOAP%'`,

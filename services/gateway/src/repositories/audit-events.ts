@@ -2,6 +2,7 @@
 // admins. Both act for the clinician whose data a record concerns, as row-level security expects.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actingAs, currentActingIdentity } from '@clinote/shared/orm.js';
+import { GroupCommitAudit } from '../audit/group-commit.js';
 
 export type AuditResourceType = 'user' | 'sop' | 'encounter' | 'extraction' | 'audit_event';
 
@@ -46,21 +47,31 @@ interface AuditEventRow {
 }
 
 export class AuditEventRepository {
+  /** Concurrent calls' records go in together (see group-commit.ts); each caller still awaits its own. */
+  private readonly group = new GroupCommitAudit({ appendAll: (subject, events) => this.appendAll(subject, events) });
+
   constructor(private readonly em: () => EntityManager) {}
 
   /**
-   * One insert, acting for the clinician whose data the call concerned. Deliberately without the
+   * Records one call, acting for the clinician whose data it concerned. Deliberately without the
    * call's deadline and cancellation: a call that timed out or was cancelled is recorded too (the
    * configured statement timeout still bounds it).
    */
   append(event: AuditEventRecord): Promise<void> {
-    return actingAs({ userId: event.subjectUserId }, async () => {
+    return this.group.append(event);
+  }
+
+  /** One insert of records that all concern `subjectUserId`, acting for them. */
+  appendAll(subjectUserId: string, events: readonly AuditEventRecord[]): Promise<void> {
+    return actingAs({ userId: subjectUserId }, async () => {
+      const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const params = events.flatMap((e) => [e.actorUserId, e.subjectUserId, e.rpc, e.resourceType, e.resourceId, e.outcome, e.traceId]);
       await this.em()
         .getConnection()
         .execute(
           `insert into "gateway"."audit_event" ("actor_user_id", "subject_user_id", "rpc", "resource_type", "resource_id", "outcome", "trace_id")
-           values (?, ?, ?, ?, ?, ?, ?)`,
-          [event.actorUserId, event.subjectUserId, event.rpc, event.resourceType, event.resourceId, event.outcome, event.traceId],
+           values ${rows}`,
+          params,
           'run',
         );
     });
