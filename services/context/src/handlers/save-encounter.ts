@@ -4,11 +4,11 @@ import type { Encounter, SaveEncounterRequest, SaveEncounterResponse } from '@cl
 import { FailedPreconditionError, ValidationError, type FieldViolation } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { encounterFromEntity, encounterJsonColumns, packVector } from '../domain/encounter-mapping.js';
-import { EncounterEmbeddingSchema, EncounterSchema, type EncounterEntity } from '../entities/encounter.js';
+import { EncounterSchema, type EncounterEntity } from '../entities/encounter.js';
 import { transcriptFeatureViolations } from '../domain/transcript-features.js';
 import type { ContextDeps } from '../deps.js';
 import { poolKey } from '../fresh-candidate-pool.js';
-import { advanceHistory } from '../repositories/encounter-history.js';
+import { insertEncounterWithEmbedding } from '../repositories/encounters.js';
 
 /**
  * database_save_and_embeddings: transcript, results, scores and embedding in one transaction.
@@ -34,39 +34,31 @@ export async function saveEncounter(
 
   const features = await storedFeatures(deps, req, encounter, ctx);
   const quality = encounter.overall?.overall ?? 0;
-  const id = randomUUID();
-  const fork = deps.orm.em.fork();
-  let historySeq = 0;
-  let saved: EncounterEntity | undefined;
+  const saved: EncounterEntity = {
+    id: randomUUID(),
+    userId: ctx.principal.userId,
+    source: 'extracted',
+    externalId: null,
+    idempotencyKey: req.idempotencyKey || null,
+    transcript: encounter.transcript,
+    note: encounter.note,
+    ...encounterJsonColumns(encounter),
+    contextStopReason: encounter.contextStopReason,
+    traceId: encounter.traceId,
+    qualityScore: Math.min(1, Math.max(0, quality)),
+    conceptIds: features.conceptIds,
+    filledSections: features.filledSections,
+    tokenCount: features.tokenCount,
+    createdAt: new Date(),
+    historySeq: 0,
+  };
+  const id = saved.id;
   try {
-    await fork.transactional(async (tx) => {
-      historySeq = await advanceHistory(tx, ctx.principal.userId, 1);
-      saved = tx.create(EncounterSchema, {
-        id,
-        userId: ctx.principal.userId,
-        source: 'extracted',
-        externalId: null,
-        idempotencyKey: req.idempotencyKey || null,
-        transcript: encounter.transcript,
-        note: encounter.note,
-        ...encounterJsonColumns(encounter),
-        contextStopReason: encounter.contextStopReason,
-        traceId: encounter.traceId,
-        qualityScore: Math.min(1, Math.max(0, quality)),
-        conceptIds: features.conceptIds,
-        filledSections: features.filledSections,
-        tokenCount: features.tokenCount,
-        createdAt: new Date(),
-        historySeq,
-      });
-      // The embedding row references the encounter row: flush that first, in the same transaction.
-      await tx.flush();
-      tx.create(EncounterEmbeddingSchema, {
-        encounterId: id,
-        model: req.embeddingModel,
-        dimensions: req.embedding.length,
-        vector: packVector(req.embedding),
-      });
+    // One statement: the history number, the encounter and its embedding (the answer is built from the row as inserted).
+    saved.historySeq = await insertEncounterWithEmbedding(deps.orm.em.fork(), saved, {
+      model: req.embeddingModel,
+      dimensions: req.embedding.length,
+      vector: packVector(req.embedding),
     });
   } catch (err: unknown) {
     // A concurrent call with the same key won the race: answer with its encounter.
@@ -77,8 +69,6 @@ export async function saveEncounter(
     }
     throw err;
   }
-  // The row as inserted (every column is set here): the answer is built from it, not read back.
-  if (!saved) throw new FailedPreconditionError('the encounter was not saved');
   // Warm pools take the new encounter in place; a cold one loads it with the rest later. The save is
   // committed: a pool that cannot take it (another vector size) is dropped and reloads, never failing the call.
   const key = poolKey(ctx.principal.userId, req.embeddingModel);
@@ -91,7 +81,7 @@ export async function saveEncounter(
       filledSections: features.filledSections,
       tokenCount: features.tokenCount,
       createdAt: saved.createdAt,
-    }, historySeq);
+    }, saved.historySeq);
   } catch {
     deps.candidatePools.invalidate(key);
   }

@@ -4,7 +4,7 @@ import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { uuidViolations } from '@clinote/shared/validation.js';
 import { CandidatePool } from '../domain/candidate-pool.js';
 import { selectContext as choose, sopPromptText } from '../domain/selection.js';
-import { EncounterSchema } from '../entities/encounter.js';
+import { exampleTexts } from '../repositories/encounters.js';
 import type { ContextDeps } from '../deps.js';
 import { freshCandidatePool } from '../fresh-candidate-pool.js';
 import { requestedSops } from './gather-context.js';
@@ -61,10 +61,7 @@ export async function selectContext(
   });
 
   const ids = selection.choices.map((c) => c.id);
-  const rows = ids.length
-    ? await deps.orm.em.fork().find(EncounterSchema, { id: { $in: ids }, userId: ctx.principal.userId }, { fields: ['id', 'transcript', 'note'] })
-    : [];
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byId = await exampleTexts(deps.orm.em.fork(), userId, ids);
   return {
     choices: selection.choices.map(({ id: _id, ...choice }) => choice),
     examples: ids.flatMap((id) => {
