@@ -12,7 +12,7 @@ import { uuidViolations } from '@clinote/shared/validation.js';
 import { encounterFromEntity } from '../domain/encounter-mapping.js';
 import { sopFromEntity } from '../domain/sop-definition.js';
 import { EncounterSchema } from '../entities/encounter.js';
-import { SopSchema } from '../entities/sop.js';
+import { sopsByIds } from '../repositories/sops.js';
 import type { ContextDeps } from '../deps.js';
 import { freshCandidatePool } from '../fresh-candidate-pool.js';
 
@@ -47,7 +47,7 @@ export async function gatherContext(
 
 /** The SOPs in request order; refuses unknown, foreign and inactive ones precisely. */
 export async function requestedSops(em: EntityManager, userId: string, sopIds: string[]): Promise<Sop[]> {
-  const rows = await em.find(SopSchema, { id: { $in: sopIds } });
+  const rows = await sopsByIds(em, sopIds);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return sopIds.map((id) => {
     const row = byId.get(id);
