@@ -13,6 +13,7 @@ import { loadAciBench, loadMtsDialog, type AciBenchEncounter } from '@clinote/sh
 import { ACI_BENCH_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import { FieldType, type SopSection } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { clientCaller } from '@clinote/shared/grpc-client.js';
+import { noteStyle, RESIDUE_KINDS, residueRate, sumStyles } from '@clinote/shared/note-style.js';
 import { numericSupport } from '@clinote/shared/numeric-support.js';
 import { meanRouge, rougeScores, type RougeF1 } from '@clinote/shared/rouge.js';
 import { canonicalSectionName, noteSections } from '@clinote/context/domain/sections.js';
@@ -173,8 +174,26 @@ function support(preds: string[], cases: Case[]) {
 function report(name: string, preds: string[], cases: Case[], extra = ''): RougeF1 {
   const mean = meanRouge(preds.map((p, i) => rougeScores(p, cases[i]!.reference)));
   const s = support(preds, cases);
-  process.stdout.write(`  ${name.padEnd(34)} ${fmt(mean)}   numeric support ${pct(s.supported, s.total)} (${s.total} numbers)${extra}\n`);
+  const style = sumStyles(preds.map(noteStyle));
+  process.stdout.write(
+    `  ${name.padEnd(34)} ${fmt(mean)}   numeric support ${pct(s.supported, s.total)} (${s.total} numbers), residue ${residueRate(style).total.toFixed(2)}/1k words, sentences passing ${pct(style.passing, style.sentences)}${extra}\n`,
+  );
   return mean;
+}
+
+/** Spoken-language residue per 1,000 words by kind, and why sentences fail the note-style check. */
+function styleReport(rows: [string, string[]][]): void {
+  process.stdout.write(`\n  note style: residue per 1,000 words by kind; sentences passing the check, and failing ones by defect\n`);
+  process.stdout.write(`  ${''.padEnd(34)} ${RESIDUE_KINDS.map((k) => k.padStart(13)).join('')}         total   pass\n`);
+  for (const [name, preds] of rows) {
+    const style = sumStyles(preds.map(noteStyle));
+    const rate = residueRate(style);
+    process.stdout.write(
+      `  ${name.padEnd(34)} ${RESIDUE_KINDS.map((k) => rate.byKind[k].toFixed(2).padStart(13)).join('')} ${rate.total.toFixed(2).padStart(13)} ${pct(style.passing, style.sentences)} of ${style.sentences} sentences (${style.words} words)\n`,
+    );
+    const failing = Object.entries(style.defects).filter(([, n]) => n > 0);
+    if (failing.length > 0) process.stdout.write(`  ${''.padEnd(34)} failing: ${failing.map(([d, n]) => `${d} ${n}`).join(', ')}\n`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -246,6 +265,7 @@ async function main(): Promise<void> {
       `, grounding ${pct(run.grounded, run.values)} of ${run.values} values, ${ctx.toFixed(1)} examples, p50 ${p50.toFixed(0)} ms`,
     );
   }
+  styleReport([['reference notes', cases.map((c) => c.reference)], ...[...runs].map(([mode, run]): [string, string[]] => [`clinote (${mode} selection)`, run.preds.map((p) => p.pred)])]);
   if (!mts) {
     process.stdout.write(`\n  per section (${modes[0]} selection; encounters whose reference has the section)\n`);
     for (const header of HEADERS) {

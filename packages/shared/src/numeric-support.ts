@@ -139,7 +139,8 @@ function withDecimal(words: string[], i: number, value: number): [number, number
 }
 
 // Whether the text can hold a number at all: a digit or a word that starts one. Most sentences hold none.
-const MAY_HOLD_NUMBER = new RegExp(`\\d|\\b(?:${[...NUMBER_WORDS, 'point'].join('|')})`, 'i');
+const MAY_HOLD_NUMBER =
+  /\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fourty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|point)/i;
 
 function scan(text: string, withAlternatives: boolean): number[] {
   if (!MAY_HOLD_NUMBER.test(text)) return [];

@@ -21,6 +21,7 @@ import { socialHistory } from './offline/social-history.js';
 import { visitInstructions } from './offline/instructions.js';
 import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
+import { inNoteStyle } from './offline/note-prose.js';
 
 export interface OfflineOptions {
   model?: SectionModel;
@@ -89,8 +90,14 @@ function emptyValue(key: string): FieldValue {
   return { key, text: '', items: [], unit: '', code: '', evidence: [], grounded: false };
 }
 
-function fieldValue(m: Pick<NoteMaterial, 'transcript' | 'assert'>, field: SopField, found: Statement[]): FieldValue {
+function fieldValue(m: Pick<NoteMaterial, 'transcript' | 'assert' | 'seen' | 'pronouns'>, field: SopField, spoken: Statement[]): FieldValue {
   const { transcript } = m;
+  // Every statement in note style; what cannot be rewritten cleanly, or was said in an earlier field, is left out.
+  const found = spoken.flatMap((st) => {
+    if (st.spans.length === 0) return [st];
+    const text = inNoteStyle(st.text, m.seen, m.pronouns);
+    return text ? [{ ...st, text }] : [];
+  });
   const evidence = found.flatMap((s) => s.spans);
   // Phrasing alone states nothing: a value exists only with transcript evidence.
   if (evidence.length === 0) return emptyValue(field.key);
@@ -171,6 +178,8 @@ const FIELD_FILTERS: [RegExp, RegExp][] = [
 /** What the extractor found in one transcript, shared by all fields of a SOP. */
 interface NoteMaterial {
   transcript: string;
+  /** Keys of the sentences the note has already stated, so that no field repeats another. */
+  seen: Set<string>;
   /** The NegEx/ConText assertion of a finding at a span of this transcript. */
   assert: (span: EvidenceSpan) => Assertion;
   bySection: Map<NoteSection, Statement[]>;
@@ -462,7 +471,7 @@ function fillWholeDialogue(m: NoteMaterial, section: SopSection, field: SopField
   const part = historyPartOf(field.label) ?? historyPartOf(section.title);
   const specific = part !== undefined || sourcesFor(section, field)[0] === 'chief_complaint' || vitalKindOf(`${field.label} ${field.key}`) !== undefined;
   if (specific) {
-    const own = fillField({ ...m, layout: undefined }, section, field);
+    const own = fillField({ ...m, layout: undefined, seen: new Set(m.seen) }, section, field);
     if (own.evidence.length > 0) return own;
   }
   return fieldValue(m, field, m.all());
@@ -537,6 +546,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
   const material: NoteMaterial = {
     transcript,
     assert: assertionsOf(transcript),
+    seen: new Set(),
     sentences,
     social: () => (social ??= socialHistory(sentences, pronouns, planFrom)),
     ownSections: new Set(sop.sections.flatMap((sec) => (sec.fields.length === 1 ? (historyPartOf(sec.title) ?? []) : []))),

@@ -51,7 +51,8 @@ function firstPerson(text: string, p: PatientPronouns): string {
     .replace(/\bme\b/g, p.object);
 }
 
-function secondPerson(text: string, p: PatientPronouns): string {
+/** The patient addressed as "you" rewritten in the third person ("your lungs are clear" → "her lungs are clear"). */
+export function secondPerson(text: string, p: PatientPronouns): string {
   const s = p.subject;
   return text
     .replace(/\byou're\b|\byou are\b/g, `${s} is`)
@@ -75,13 +76,20 @@ const TAG_QUESTION = /,\s*(?:okay|ok|right|alright|all right)\s*\?\s*$/i;
 
 export function normaliseSentence(text: string, speaker: Speaker, pronouns: PatientPronouns): string {
   let t = ` ${text.toLowerCase().replace(TAG_QUESTION, ' .')} `;
-  for (let k = 0; k < 2; k++) for (const re of FILLERS) t = t.replace(re, ' ');
+  // Each pass runs again only while it still changes something (the same result, fewer scans).
+  for (let k = 0; k < 2; k++) {
+    const before = t;
+    for (const re of FILLERS) t = t.replace(re, ' ');
+    if (t === before) break;
+  }
   // Stutters: "i , i" / "the the" / "he was he was".
   for (let k = 0; k < 3; k++) {
+    const before = t;
     t = t.replace(/\b(\w+(?:'\w+)? \w+(?:'\w+)?)( ,)? \1\b/g, '$1');
     t = t.replace(/\b(\w+(?:'\w+)?)( ,)? \1\b/g, '$1');
     // Broken off and restarted: "he-he love", "she- she has".
     t = t.replace(/\b(\w+)-\s*\1\b/g, '$1');
+    if (t === before) break;
   }
   t = t.replace(/\s+/g, ' ');
   if (speaker === 'doctor') t = planPhrasing(t);
