@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ExtractResponse } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
-import { LlmUsageSchema } from '../entities/llm-usage.js';
 
 export interface RecordedExtraction {
   requestHash: string;
@@ -35,7 +34,10 @@ export async function recordExtraction(
   response: ExtractResponse,
   usageBySop: UsageOfSop[],
 ): Promise<RecordedExtraction> {
-  return em.transactional(async (tx) => {
+  const usageRows = usageBySop.flatMap(({ sopId, usage }) => usage.map((u) => ({ sopId, ...u })));
+  // Nothing to record (the offline extractor without a key): no statement, no transaction.
+  if (!key && usageRows.length === 0) return { requestHash, response };
+  const record = async (tx: EntityManager): Promise<RecordedExtraction> => {
     if (key) {
       const inserted = await tx.execute<{ user_id: string }[]>(
         `insert into "extraction"."extraction_record" ("user_id", "idempotency_key", "request_hash", "response")
@@ -44,24 +46,19 @@ export async function recordExtraction(
       );
       if (inserted.length === 0) return (await findRecord(tx, userId, key))!;
     }
-    const now = new Date();
-    for (const { sopId, usage } of usageBySop) {
-      for (const u of usage) {
-        tx.create(LlmUsageSchema, {
-          id: randomUUID(),
-          userId,
-          sopId,
-          model: u.model,
-          promptTokens: u.promptTokens,
-          completionTokens: u.completionTokens,
-          costUsd: u.costUsd,
-          createdAt: now,
-        });
-      }
+    if (usageRows.length > 0) {
+      const now = new Date();
+      await tx.execute(
+        `insert into "extraction"."llm_usage" ("id", "user_id", "sop_id", "model", "prompt_tokens", "completion_tokens", "cost_usd", "created_at")
+         values ${usageRows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        usageRows.flatMap((u) => [randomUUID(), userId, u.sopId, u.model, u.promptTokens, u.completionTokens, u.costUsd, now]),
+        'run',
+      );
     }
-    await tx.flush();
     return { requestHash, response };
-  });
+  };
+  // Usage alone is one statement; with a key, the record and the usage commit together.
+  return key ? em.transactional(record) : record(em);
 }
 
 /** Deletes every record of the user (erasure); how many there were. */
