@@ -3,10 +3,29 @@
  * gpt-4o / gpt-4.1 / gpt-5 / o-series and any model the library does not know, cl100k_base for
  * gpt-4 and gpt-3.5. Never estimated from characters.
  */
+import { createRequire } from 'node:module';
 import { modelToEncodingMap } from 'gpt-tokenizer/mapping';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { ValidationError } from '@clinote/shared/errors.js';
+
+type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+
+// Each encoding's tables take tens of MB per thread (o200k ~67 MB, cl100k ~19 MB): loaded (synchronously,
+// through the package's CommonJS build) the first time a thread counts with it, so a worker that never
+// counts and a process that never sees a gpt-4 model do not hold them.
+const require = createRequire(import.meta.url);
+const counters = new Map<TokenEncoding, CountTokens>();
+function counterFor(encoding: TokenEncoding): CountTokens {
+  let count = counters.get(encoding);
+  if (!count) {
+    // Literal specifiers, so a bundler sees both.
+    const module = (encoding === 'cl100k_base' ? require('gpt-tokenizer/encoding/cl100k_base') : require('gpt-tokenizer/encoding/o200k_base')) as {
+      countTokens: CountTokens;
+    };
+    count = module.countTokens;
+    counters.set(encoding, count);
+  }
+  return count;
+}
 
 export type TokenEncoding = 'o200k_base' | 'cl100k_base';
 
@@ -25,7 +44,7 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 /** Number of tokens `text` costs for `model`. Harmony's plain-text vocabulary equals o200k's. */
 export function countTokens(model: string, text: string): number {
   if (text.length === 0) return 0;
-  const count = encodingForModel(model) === 'cl100k_base' ? countCl100k : countO200k;
+  const count = counterFor(encodingForModel(model));
   let total = 0;
   for (const segment of tokenizerSegments(text)) total += count(segment, PLAIN_TEXT);
   return total;
