@@ -431,6 +431,9 @@ describe('context gathering', () => {
       });
       expect(selected.choices).toEqual([]);
       expect(selected.stopReason).toBe(ContextStopReason.CONTEXT_STOP_REASON_NO_CANDIDATES);
+      // The SOPs as selection read them, for the extraction.
+      expect(selected.sops.map((s) => s.id)).toEqual([soapId]);
+      expect(selected.sops[0]!.sections.length).toBeGreaterThan(0);
     } finally {
       context.close();
     }

@@ -73,6 +73,7 @@ export async function selectContext(
     tokensUsed: selection.tokensUsed,
     candidatesConsidered: selection.candidatesConsidered,
     transcriptFeatures: { tokenCount: transcriptTokens, conceptIds: Array.from(conceptIds ?? []), tokenizerModel: model },
+    sops,
   };
 }
 

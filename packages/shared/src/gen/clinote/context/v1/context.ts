@@ -140,7 +140,14 @@ export interface SelectContextResponse {
   tokensUsed: number;
   candidatesConsidered: number;
   /** What selection computed of the transcript, for SaveEncounter to reuse instead of recomputing. */
-  transcriptFeatures?: TranscriptFeatures | undefined;
+  transcriptFeatures?:
+    | TranscriptFeatures
+    | undefined;
+  /**
+   * The requested SOPs in request order, as selection read (and checked) them: the extraction uses
+   * these, so a caller without an idempotency key need not gather them first.
+   */
+  sops: Sop[];
 }
 
 /** TranscriptFeatures are what the context service computes of a transcript and stores with its encounter. */
@@ -1627,6 +1634,7 @@ function createBaseSelectContextResponse(): SelectContextResponse {
     tokensUsed: 0,
     candidatesConsidered: 0,
     transcriptFeatures: undefined,
+    sops: [],
   };
 }
 
@@ -1652,6 +1660,9 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
     }
     if (message.transcriptFeatures !== undefined) {
       TranscriptFeatures.encode(message.transcriptFeatures, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.sops) {
+      Sop.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1725,6 +1736,14 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
             message.transcriptFeatures = TranscriptFeatures.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sops.push(Sop.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1770,6 +1789,9 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
         : isSet(object.transcript_features)
         ? TranscriptFeatures.fromJSON(object.transcript_features)
         : undefined,
+      sops: globalThis.Array.isArray(object?.sops)
+        ? object.sops.map((e: any) => Sop.fromJSON(e))
+        : [],
     };
   },
 
@@ -1795,6 +1817,9 @@ export const SelectContextResponse: MessageFns<SelectContextResponse> = {
     }
     if (message.transcriptFeatures !== undefined) {
       obj.transcriptFeatures = TranscriptFeatures.toJSON(message.transcriptFeatures);
+    }
+    if (message.sops?.length) {
+      obj.sops = message.sops.map((e) => Sop.toJSON(e));
     }
     return obj;
   },
