@@ -13,12 +13,15 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { RpcMetricsSpanProcessor } from './metrics.js';
 
 export interface TelemetryOptions {
   serviceName: string;
   /** Exporter for spans; tests pass an InMemorySpanExporter (exported synchronously). */
   spanExporter?: SpanExporter;
   metricReader?: MetricReader;
+  /** Further readers, e.g. the Prometheus endpoint's (metrics.ts). */
+  metricReaders?: MetricReader[];
 }
 
 export interface Telemetry {
@@ -47,7 +50,8 @@ export function otlpFromEnvironment(env: NodeJS.ProcessEnv = process.env): Pick<
 
 export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (installed) return installed;
-  const spanProcessors: SpanProcessor[] = [];
+  // Request counts and durations by method and status, from the server spans (metrics.ts).
+  const spanProcessors: SpanProcessor[] = [new RpcMetricsSpanProcessor()];
   if (options.spanExporter) {
     spanProcessors.push(
       process.env.NODE_ENV === 'test' || process.env.VITEST
@@ -64,7 +68,7 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
   });
   const meterProvider = new MeterProvider({
     resource,
-    readers: options.metricReader ? [options.metricReader] : [],
+    readers: [...(options.metricReader ? [options.metricReader] : []), ...(options.metricReaders ?? [])],
   });
   metrics.setGlobalMeterProvider(meterProvider);
   installed = {

@@ -1,11 +1,15 @@
+import { prometheusFromEnvironment } from '@clinote/shared/metrics.js';
 import { initTelemetry, otlpFromEnvironment } from '@clinote/shared/telemetry.js';
 
-// Telemetry before grpc-js loads.
-const telemetry = initTelemetry({ ...otlpFromEnvironment(), serviceName: 'clinote-embedding' });
+// Telemetry before grpc-js loads; METRICS_PORT adds the Prometheus endpoint's reader.
+const prometheus = prometheusFromEnvironment();
+const telemetry = initTelemetry({ ...otlpFromEnvironment(), metricReaders: prometheus ? [prometheus.reader] : [], serviceName: 'clinote-embedding' });
 
 const { createLogger } = await import('@clinote/shared/logger.js');
 const { runMain } = await import('@clinote/shared/service.js');
+const { opsEndpoints } = await import('@clinote/shared/ops-endpoints.js');
 const { loadConfig } = await import('./config.js');
 const { startEmbedding } = await import('./server.js');
 
-await runMain('embedding', createLogger('embedding'), () => startEmbedding(loadConfig()), () => telemetry.shutdown());
+const logger = createLogger('embedding');
+await runMain('embedding', logger, () => startEmbedding(loadConfig()).then(opsEndpoints('embedding', logger, prometheus)), () => telemetry.shutdown());

@@ -1,12 +1,15 @@
+import { prometheusFromEnvironment } from '@clinote/shared/metrics.js';
 import { initTelemetry, otlpFromEnvironment } from '@clinote/shared/telemetry.js';
 
-// Telemetry before grpc-js loads.
-const telemetry = initTelemetry({ ...otlpFromEnvironment(), serviceName: 'clinote-gateway' });
+// Telemetry before grpc-js loads; METRICS_PORT adds the Prometheus endpoint's reader.
+const prometheus = prometheusFromEnvironment();
+const telemetry = initTelemetry({ ...otlpFromEnvironment(), metricReaders: prometheus ? [prometheus.reader] : [], serviceName: 'clinote-gateway' });
 
 const { createLogger } = await import('@clinote/shared/logger.js');
 const { runMain } = await import('@clinote/shared/service.js');
+const { opsEndpoints } = await import('@clinote/shared/ops-endpoints.js');
 const { loadConfig } = await import('./config.js');
 const { startGateway } = await import('./server.js');
 
 const logger = createLogger('gateway');
-await runMain('gateway', logger, () => startGateway(loadConfig()), () => telemetry.shutdown());
+await runMain('gateway', logger, () => startGateway(loadConfig()).then(opsEndpoints('gateway', logger, prometheus)), () => telemetry.shutdown());
