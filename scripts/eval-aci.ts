@@ -184,12 +184,12 @@ function report(name: string, preds: string[], cases: Case[], extra = ''): Rouge
 /** Spoken-language residue per 1,000 words by kind, and why sentences fail the note-style check. */
 function styleReport(rows: [string, string[]][]): void {
   process.stdout.write(`\n  note style: residue per 1,000 words by kind; sentences passing the check, and failing ones by defect\n`);
-  process.stdout.write(`  ${''.padEnd(34)} ${RESIDUE_KINDS.map((k) => k.padStart(13)).join('')}         total   pass\n`);
+  process.stdout.write(`  ${''.padEnd(34)} ${RESIDUE_KINDS.map((k) => k.padStart(15)).join('')}           total   pass\n`);
   for (const [name, preds] of rows) {
     const style = sumStyles(preds.map(noteStyle));
     const rate = residueRate(style);
     process.stdout.write(
-      `  ${name.padEnd(34)} ${RESIDUE_KINDS.map((k) => rate.byKind[k].toFixed(2).padStart(13)).join('')} ${rate.total.toFixed(2).padStart(13)} ${pct(style.passing, style.sentences)} of ${style.sentences} sentences (${style.words} words)\n`,
+      `  ${name.padEnd(34)} ${RESIDUE_KINDS.map((k) => rate.byKind[k].toFixed(2).padStart(15)).join('')} ${rate.total.toFixed(2).padStart(15)} ${pct(style.passing, style.sentences)} of ${style.sentences} sentences (${style.words} words)\n`,
     );
     const failing = Object.entries(style.defects).filter(([, n]) => n > 0);
     if (failing.length > 0) process.stdout.write(`  ${''.padEnd(34)} failing: ${failing.map(([d, n]) => `${d} ${n}`).join(', ')}\n`);

@@ -57,3 +57,9 @@ describe('the rewrite and the check agree', () => {
     }
   });
 });
+
+describe('spoken forms', () => {
+  it('spells out "gon na" and drops hedges a note leaves out', () => {
+    expect(asNoteSentence('We are gon na just really try physical therapy.')).toBe('We are going to try physical therapy.');
+  });
+});

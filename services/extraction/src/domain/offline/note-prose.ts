@@ -11,6 +11,13 @@ const OPENERS = /^(?:(?:so|and|but|well|okay|ok|now|yeah|yes|oh|alright|um|uh|li
 const FILLERS = /(,\s*)?\b(?:um+|uh+|uh-huh|mm-hmm|mhm|hmm+|kinda|sorta|gonna|wanna|okay|ok|yeah|yep|yup|nope|sorry|you know|i mean|alright)\b\s*(,?)/gi;
 const BROKEN_WORDS = /\b[a-z]+-(?=[\s,.;]|$)(?!\s+(?:to|or|and|through)\b),?\s*/gi;
 const MIN_WORDS = 3;
+// Hedges and intensifiers of speech that a note leaves out ("just", "really", "actually", "gon na").
+const HEDGES = /\b(?:just|really|actually|basically|definitely|certainly|pretty much|kind of|sort of)\s+/gi;
+const SPOKEN_FORMS: [RegExp, string][] = [
+  [/\bgon\s?na\b/gi, 'going to'],
+  [/\bwan\s?na\b/gi, 'want to'],
+  [/\bgot\s?ta\b/gi, 'have to'],
+];
 // Notes spell contractions out ("does not", "it is"); transcripts split them ("does n't", "it 's").
 const NEGATED_CONTRACTION = /\b(ca|wo|sha|[a-z]+)\s?n't\b/gi;
 const NEGATED_FULL: Record<string, string> = { ca: 'can', wo: 'will', sha: 'shall' };
@@ -33,7 +40,8 @@ export function withoutContractions(text: string): string {
  * inside it) or repeats a sentence of the note already written, so that the caller leaves it out.
  */
 export function asNoteSentence(sentence: string, seen?: Set<string>, pronouns?: PatientPronouns): string | undefined {
-  let t = withoutContractions(sentence)
+  let t = SPOKEN_FORMS.reduce((x, [re, full]) => x.replace(re, full), withoutContractions(sentence))
+    .replace(HEDGES, '')
     .replace(OPENERS, '')
     // A filler between two commas leaves one comma, beside one it takes that comma along.
     .replace(FILLERS, (_all, before: string | undefined, after: string) => (before !== undefined && after ? ', ' : ' '))
