@@ -7,42 +7,35 @@ import { isGrounded } from './grounding.js';
 import { answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns, type PatientPronouns } from './offline/normalise.js';
 import { chiefComplaint, composedOpener, dictatedOpener } from './offline/chief-complaint.js';
 import { bundledSectionModel, type SectionModel } from './offline/section-model.js';
-import { NOTE_SECTIONS, sectionOfHeader, splitNote, type NoteSection } from './offline/sections.js';
+import { NOTE_SECTIONS, sectionOfHeader, type NoteSection } from './offline/sections.js';
 import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptions } from './offline/select.js';
 import { supportedTemplateSentences } from './offline/template.js';
 import { examFindings } from './offline/exam.js';
 import { reviewOfSystems, reviewOfSystemsLines, symptomSummary, withComplaintSide, type SystemFinding } from './offline/review-of-systems.js';
 import { dictatedVitals, vitalKindOf, vitalLine, vitalRemarks, type VitalSign } from './offline/vitals.js';
-import { belongsTo, historyPartOf, medicationsWithDose, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
-import { currentMedications, familyHistory, historyLines, medicalHistory, prosePart, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
+import { belongsTo, historyPartOf, PART_LIMIT, type HistoryPart } from './offline/history-parts.js';
+import { currentMedications, familyHistory, historyLines, medicalHistory, surgicalHistory, type HistoryItem } from './offline/history-lists.js';
 import { hpiStatement, topicAnswer } from './offline/hpi.js';
 import { studyLead } from './offline/results.js';
 import { socialHistory } from './offline/social-history.js';
 import { visitInstructions } from './offline/instructions.js';
 import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
+import { exampleLayout, headerFor } from './offline/example-layout.js';
 import { inNoteStyle } from './offline/note-prose.js';
 
 export interface OfflineOptions {
   model?: SectionModel;
   selection?: SelectionOptions;
-  /** How many of the examples' notes lend supported sentences (0 = no templates). */
-  templateExamples?: number;
-  /** Keep fact-free headings and phrasing lines of the template. */
-  templatePhrasing?: boolean;
-  /** Build the review of systems from symptom questions and statements, by body system. */
-  structuredReview?: boolean;
-  /** Label dictated exam findings with their body system ("• Respiratory: ..."). */
-  examSystems?: boolean;
   /**
    * Fill short history sections (social history, medications, vitals, ...) only when a past note
    * of the examples keeps that section: notes of that layout have them, others tell them in the HPI.
    */
   partsFromLayout?: boolean;
-  /** Open the results with the x-ray the clinician names ("X-rays of the right knee were obtained and reviewed."). */
-  studyLead?: boolean;
 }
 
+/** How many of the examples' notes lend supported sentences and their layout. */
+const TEMPLATE_EXAMPLES = 3;
 
 /** One piece of note prose with the transcript span it was rewritten from. */
 interface Statement {
@@ -239,64 +232,6 @@ function withTopicAnswers(found: Statement[], sentences: TranscriptSentence[], p
 type ListPart = 'medical_history' | 'surgical_history' | 'medications' | 'family_history';
 const LIST_PARTS: readonly HistoryPart[] = ['medical_history', 'surgical_history', 'medications', 'family_history'];
 
-/** The verb the past notes' review of systems uses for a positive ("Endorses"), as phrasing only. */
-function endorseVerb(notes: string[]): string {
-  let endorses = 0;
-  let reports = 0;
-  for (const note of notes) {
-    const review = splitNote(note).filter((b) => b.section === 'review_of_systems').map((b) => b.body).join('\n');
-    endorses += review.match(/\bEndorses\b/g)?.length ?? 0;
-    reports += review.match(/\bReports\b/g)?.length ?? 0;
-  }
-  return endorses > reports ? 'Endorses' : 'Reports';
-}
-
-/** Upper-case header lines of past notes, in order of first use. */
-function exampleHeaders(notes: string[]): string[] {
-  const out = new Set<string>();
-  for (const note of notes)
-    for (const line of note.split('\n')) {
-      const t = line.trim().replace(/:$/, '');
-      if (t.length > 1 && t.length < 40 && t === t.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(t)) out.add(t);
-    }
-  return [...out];
-}
-
-/**
- * The past notes' own title for a section that names the same thing ("PAST MEDICAL HISTORY" for
- * "MEDICAL HISTORY", "PHYSICAL EXAM" for "PHYSICAL EXAMINATION"): layout only, never content.
- */
-function headerFor(title: string, headers: string[]): string | undefined {
-  const part = historyPartOf(title);
-  const exam = /^physical exam(?:ination)?$/i;
-  const same = headers.filter((h) => h.toLowerCase() !== title.toLowerCase() && (part ? historyPartOf(h) === part : exam.test(title) && exam.test(h)));
-  return headers.some((h) => h.toLowerCase() === title.toLowerCase()) ? undefined : same[0];
-}
-
-/** The history parts of a note with their bodies, from its upper-case header lines. */
-function notePartBodies(note: string): [HistoryPart, string][] {
-  const out: [HistoryPart, string][] = [];
-  let current: [HistoryPart, string] | undefined;
-  for (const line of note.split('\n')) {
-    const t = line.trim().replace(/:$/, '');
-    if (t.length > 1 && t.length < 40 && t === t.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(t)) {
-      const part = historyPartOf(t);
-      current = part ? [part, ''] : undefined;
-      if (current) out.push(current);
-    } else if (current && t) current[1] += `${t}\n`;
-  }
-  return out;
-}
-
-/** The history parts a note keeps as sections of their own, from its upper-case header lines. */
-function noteParts(note: string): HistoryPart[] {
-  return note
-    .split('\n')
-    .map((l) => l.trim().replace(/:$/, ''))
-    .filter((l) => l.length > 1 && l.length < 40 && l === l.toUpperCase() && /^[A-Z][A-Z &/]+$/.test(l))
-    .flatMap((l) => historyPartOf(l) ?? []);
-}
-
 /** Statements of one history part: this transcript's own sentences about it, never the plan's. */
 function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSection: boolean): FieldValue {
   // A part the SOP asks for beside other fields (a SOAP note's medications) is always filled;
@@ -316,16 +251,6 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
     // A list field holds items; prose ("Patient reports taking ...") only fills a text field.
     const lines = historyLines(listPart, m.lists()[listPart].slice(0, limit), field.type !== FieldType.FIELD_TYPE_LIST && m.prose.has(part));
     return fieldValue(m, field, lines.map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
-  }
-  if (part === 'medications') {
-    // Each drug once, as the note lists it, with the statement that names it as evidence.
-    const seen = new Set<string>();
-    const drugs = m.all().flatMap((st) =>
-      medicationsWithDose(st.text)
-        .filter((d) => !seen.has(d.split(' ')[0]!) && seen.add(d.split(' ')[0]!))
-        .map((text) => ({ text, spans: st.spans })),
-    );
-    return fieldValue(m, field, drugs.slice(0, limit));
   }
   if (part === 'social_history') return fieldValue(m, field, m.social().slice(0, limit).map((l, i) => ({ ...l, ...(i > 0 ? { breakBefore: 'line' as const } : {}) })));
   const found = m
@@ -498,9 +423,9 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     // A study read out during the exam ("the results of your chest x-ray ... show") is a result, not a finding.
     .map((s) => (s.best === 'physical_exam' && STUDY_READ.test(s.sentence.text) ? { ...s, best: 'results' } : s));
   const chosen = selectSentences(model, scored, options.selection ?? DEFAULT_SELECTION);
-  const templated = supportedTemplateSentences(input.examples, sentences, options.templateExamples ?? 3).filter(
-    (t) => !t.phrasingOnly || (options.templatePhrasing ?? true),
-  );
+  const examples = input.examples.slice(0, TEMPLATE_EXAMPLES);
+  const layout = exampleLayout(examples);
+  const templated = supportedTemplateSentences(examples, sentences, TEMPLATE_EXAMPLES);
   const bestSection = new Map(scored.map((s) => [s.sentence.start, s.best]));
   const problems = assessedProblems(sentences, pronouns, (s) => bestSection.get(s.start) === 'assessment_plan');
   const firstProblem = problems.find((p) => p.name)?.name;
@@ -521,13 +446,13 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
           const label = t.label && all[i - 1]?.label !== t.label ? `${t.label} ` : '';
           return { text: withPronouns(`${label}${t.text}`, pronouns), spans: t.evidence };
         });
-      if (section === 'review_of_systems' && (options.structuredReview ?? true)) {
-        const lines = reviewOfSystemsLines(findings, pronouns, endorseVerb(input.examples.slice(0, options.templateExamples ?? 3).map((e) => e.note))).map((l) => ({ text: l.text, spans: l.spans }));
+      if (section === 'review_of_systems') {
+        const lines = reviewOfSystemsLines(findings, pronouns, layout.endorseVerb).map((l) => ({ text: l.text, spans: l.spans }));
         if (lines.length > 0) return [section, lines];
       }
-      if (section === 'physical_exam' && (options.examSystems ?? true))
+      if (section === 'physical_exam')
         return [section, withoutEmptyHeadings([...fromNotes, ...extracted.flatMap((st) => examFindings(st.text).map((text) => ({ ...st, text })))])];
-      if (section === 'results' && (options.studyLead ?? true)) {
+      if (section === 'results') {
         // Notes open the results with the study read; its findings follow.
         const lead = studyLead(sentences);
         if (lead) return [section, withoutEmptyHeadings([lead, ...fromNotes, ...extracted])];
@@ -559,7 +484,7 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
     ...optional('chiefComplaint', cc),
     ...optional('opener', opener?.text ? opener : undefined),
     ...optional('agreement', patientAgreement(sentences)),
-    ...optional('layout', (options.partsFromLayout ?? true) && input.examples.length > 0 ? new Set(input.examples.slice(0, options.templateExamples ?? 3).flatMap((e) => noteParts(e.note))) : undefined),
+    ...optional('layout', (options.partsFromLayout ?? true) ? layout.parts : undefined),
     pronouns,
     lists: () =>
       (lists ??= {
@@ -568,19 +493,12 @@ export function extractOffline(input: ExtractionInput, options: OfflineOptions =
         medications: currentMedications(sentences, pronouns),
         family_history: familyHistory(sentences),
       }),
-    prose: new Set(
-      input.examples
-        .slice(0, options.templateExamples ?? 3)
-        .flatMap((e) => notePartBodies(e.note))
-        .filter(([, body]) => prosePart(body))
-        .map(([part]) => part),
-    ),
-    planLabels: input.examples.slice(0, options.templateExamples ?? 3).some((e) => /Medical Reasoning:/.test(e.note)),
+    prose: layout.proseParts,
+    planLabels: layout.planLabels,
   };
-  const headers = exampleHeaders(input.examples.slice(0, options.templateExamples ?? 3).map((e) => e.note));
   const sections: SectionResult[] = sop.sections.map((section) => ({
     key: section.key,
-    title: headerFor(section.title, headers) ?? section.title,
+    title: headerFor(section.title, layout.headers) ?? section.title,
     fields: section.fields.map((field) =>
       isWholeNoteField(sop.sections, sentences.length) ? fillWholeDialogue(material, section, field) : fillField(material, section, field),
     ),
