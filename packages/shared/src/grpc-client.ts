@@ -8,6 +8,7 @@ import {
   type ChannelCredentials,
   type Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -156,4 +157,46 @@ export function metadataInterceptor(key: string, value: string | (() => string |
 /** Adds `authorization: Bearer <token>` to every call of a client. */
 export function bearerInterceptor(token: string | (() => string)): Interceptor {
   return metadataInterceptor('authorization', () => `Bearer ${typeof token === 'string' ? token : token()}`);
+}
+
+export type ServerStreamingMethod<Req, Res> = (request: Req, metadata: Metadata, options?: Partial<CallOptions>) => ClientReadableStream<Res>;
+
+/**
+ * One server-streaming call, as callUnary: the caller's deadline (or a default bound) over the whole
+ * stream, cancellation (aborting the signal, or stopping the iteration, cancels the call) and trace
+ * context. Messages come as they arrive; a status other than OK ends the iteration with the same
+ * errors callUnary rejects with.
+ */
+export async function* callServerStreaming<Req, Res>(
+  client: Client,
+  method: ServerStreamingMethod<Req, Res>,
+  request: Req,
+  bounds: OutgoingBounds,
+  defaultTimeoutMs: number,
+): AsyncGenerator<Res, void, undefined> {
+  if (bounds.signal?.aborted) throw new CancelledError('call cancelled before sending');
+  const deadline = bounds.deadline ?? new Date(Date.now() + defaultTimeoutMs);
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(injectTraceContext())) metadata.set(key, value);
+  for (const [key, value] of Object.entries(bounds.metadata ?? {})) metadata.set(key, value);
+  const call = method.call(client, request, metadata, { deadline });
+  let cancelledHere = false;
+  const onAbort = () => {
+    cancelledHere = true;
+    call.cancel();
+  };
+  bounds.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const message of call) yield message as Res;
+  } catch (err: unknown) {
+    const e = err as Partial<ServiceError>;
+    if (typeof e.code !== 'number') throw err;
+    if (cancelledHere && e.code === status.CANCELLED) throw new CancelledError('call cancelled');
+    if (e.code === status.DEADLINE_EXCEEDED) throw new DeadlineExceededError('peer deadline exceeded');
+    throw new PeerStatusError(e.code, e.details ?? '', e.metadata ?? new Metadata());
+  } finally {
+    bounds.signal?.removeEventListener('abort', onAbort);
+    // A consumer that stopped early: the peer stops too (a no-op once the status arrived).
+    call.cancel();
+  }
 }

@@ -4,9 +4,11 @@ import {
   Server,
   ServerCredentials,
   status,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   type Metadata,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -15,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { PeerCertificate } from 'node:tls';
 import type { Principal } from './auth/principal.js';
@@ -162,12 +164,7 @@ export function unary<Req, Res>(
             callback(null, response);
           },
           (err: unknown) => {
-            const s = toGrpcStatus(err);
-            span.setAttribute('rpc.grpc.status_code', s.code);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: status[s.code] });
-            if (s.internal) logger.error({ error: loggableError(err), code: status[s.code] }, 'call failed');
-            else logger.info({ code: status[s.code], duration_ms: performance.now() - started }, 'call refused');
-            if (err instanceof AdmissionRefusedError) s.metadata.set(RETRY_AFTER_KEY, String(err.retryAfterMs));
+            const s = refusedStatus(span, logger, started, err);
             callback({ code: s.code, details: s.details, metadata: s.metadata });
           },
         ).finally(() => {
@@ -177,6 +174,89 @@ export function unary<Req, Res>(
       });
     });
   };
+}
+
+/** The status a failed call answers with: on its span, in the log (the cause only when internal). */
+function refusedStatus(span: Span, logger: Logger, started: number, err: unknown): ReturnType<typeof toGrpcStatus> {
+  const s = toGrpcStatus(err);
+  span.setAttribute('rpc.grpc.status_code', s.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: status[s.code] });
+  if (s.internal) logger.error({ error: loggableError(err), code: status[s.code] }, 'call failed');
+  else logger.info({ code: status[s.code], duration_ms: performance.now() - started }, 'call refused');
+  if (err instanceof AdmissionRefusedError) s.metadata.set(RETRY_AFTER_KEY, String(err.retryAfterMs));
+  return s;
+}
+export type ServerStreamingHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
+
+/**
+ * Adapts a handler returning an async iterable of messages to a grpc-js server-streaming call, with
+ * everything `unary` gives (trace context, a server span, bounds as an AbortSignal, authentication,
+ * admission and `around` for the whole stream, the one error boundary). Each message is written as it
+ * comes, the next one only once the transport took it; the status follows the last one. A client that
+ * cancels aborts ctx.signal, and the iteration ends (the iterable's finally blocks run).
+ */
+export function serverStreaming<Req, Res>(
+  options: HandlerOptions,
+  method: string,
+  handler: ServerStreamingHandler<Req, Res>,
+): handleServerStreamingCall<Req, Res> {
+  const tracer = trace.getTracer(options.scope);
+  return (call) => {
+    const parent = extractTraceContext(metadataCarrier(call.metadata));
+    context.with(parent, () => {
+      tracer.startActiveSpan(method, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, (span) => {
+        const serverCall = call as unknown as ServerUnaryCall<unknown, unknown>;
+        const deadline = deadlineOf(serverCall);
+        const bound = callSignal(serverCall, deadline);
+        const logger = options.logger.child({ rpc: method });
+        const started = performance.now();
+        let messages = 0;
+        const run = async (): Promise<void> => {
+          const request = checkedRequest(call.request);
+          const handle = async () => {
+            const principal = await options.authenticate({ method, metadata: call.metadata, authContext: call.getAuthContext() });
+            const ctx: CallContext = { deadline, signal: bound.signal, logger, principal };
+            const stream = async () => {
+              for await (const message of handler(request, ctx)) {
+                await writeMessage(call, message, bound.signal);
+                messages++;
+              }
+            };
+            return options.around ? options.around(ctx, stream) : stream();
+          };
+          return options.admission ? options.admission.run(handle) : handle();
+        };
+        run().then(
+          () => {
+            span.setAttribute('rpc.grpc.status_code', status.OK);
+            logger.debug({ duration_ms: performance.now() - started, messages }, 'stream ok');
+            call.end();
+          },
+          (err: unknown) => {
+            const s = refusedStatus(span, logger, started, err);
+            call.emit('error', { code: s.code, details: s.details, metadata: s.metadata });
+          },
+        ).finally(() => {
+          bound.dispose();
+          span.end();
+        });
+      });
+    });
+  };
+}
+
+/** One message written, resolved once the transport took it; a cancelled call rejects instead of waiting. */
+function writeMessage<Res>(call: ServerWritableStream<unknown, Res>, message: Res, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.write(message, (err: Error | null | undefined) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
 
 /**
@@ -199,6 +279,14 @@ function contractDescriptors(contract: GrpcServerOptions['contract']): PackageDe
 export function handlerBinder<D>(options: HandlerOptions, deps: D) {
   return <Req, Res>(method: string, handler: (deps: D, request: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> =>
     unary<Req, Res>(options, method, (request, ctx) => handler(deps, request, ctx));
+}
+
+/** As handlerBinder, for server-streaming handlers of the form (deps, request, ctx) => async iterable. */
+export function streamingHandlerBinder<D>(options: HandlerOptions, deps: D) {
+  return <Req, Res>(
+    method: string,
+    handler: (deps: D, request: Req, ctx: CallContext) => AsyncIterable<Res>,
+  ): handleServerStreamingCall<Req, Res> => serverStreaming<Req, Res>(options, method, (request, ctx) => handler(deps, request, ctx));
 }
 
 export interface RunningServer {

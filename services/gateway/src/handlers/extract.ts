@@ -1,4 +1,4 @@
-import type { PhaseTiming } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import type { EvaluationScores, PhaseTiming, SopEvaluation, SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type {
   Encounter,
   GatherContextResponse,
@@ -6,7 +6,7 @@ import type {
   SelectContextResponse,
 } from '@clinote/shared/gen/clinote/context/v1/context.js';
 import type { EmbedBatchResponse } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
-import type { EvaluateResponse, ExtractResponse as Extracted } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
+import type { ExtractedSop, ExtractNotesSummary } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
 import type { ExtractRequest, ExtractResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { AlreadyExistsError, FailedPreconditionError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
@@ -27,13 +27,29 @@ export const PHASES = [
   'evaluation_phase',
   'database_save_and_embeddings',
 ] as const;
-type Phase = (typeof PHASES)[number];
+export type Phase = (typeof PHASES)[number];
+
+/** What a caller of the pipeline sees while it runs (ExtractStream passes it on; Extract does not look). */
+export interface ExtractionObserver {
+  phaseStarted(phase: Phase): void;
+  /** Selection ends with the context it chose. */
+  phaseEnded(phase: Phase, durationMs: number, selection?: SelectContextResponse): void;
+  /** One SOP extracted and evaluated (before the save; replaced by the saved extraction's when they differ). */
+  sopDone(sop: ExtractedSop): void;
+}
+
+const UNOBSERVED: ExtractionObserver = { phaseStarted() {}, phaseEnded() {}, sopDone() {} };
 
 /** The six phases, each a span and a timing; context gathering and the transcript's embedding run in parallel. */
-export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallContext): Promise<ExtractResponse> {
+export function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallContext): Promise<ExtractResponse> {
+  return runExtraction(deps, req, ctx, UNOBSERVED);
+}
+
+/** Extract's pipeline, telling the observer each phase's start and end and each SOP's result as they happen. */
+export async function runExtraction(deps: GatewayDeps, req: ExtractRequest, ctx: CallContext, observer: ExtractionObserver): Promise<ExtractResponse> {
   validateExtractRequest(req, { maxTranscriptChars: deps.config.MAX_TRANSCRIPT_CHARS, maxSops: deps.config.MAX_SOPS_PER_EXTRACTION });
   const peers = peersFor(deps, { principal: ctx.principal, deadline: extractionDeadline(deps, ctx), signal: ctx.signal });
-  const phases = new PhaseClock();
+  const phases = new PhaseClock(observer);
 
   // The authenticator found the clinician (and that they are not being erased) on this call already.
   const userId = await phases.run('phase_1_user_lookup', async () => actingUserId(ctx, req.userId));
@@ -44,10 +60,10 @@ export async function extract(deps: GatewayDeps, req: ExtractRequest, ctx: CallC
     return { extraction: extractionFromEncounter(gathered.existing), replayed: true };
   }
   const selection = await phases.run('phase_3_smart_context_selection', () => selectContext(deps, peers, req, embedded));
-  const extracted = await phases.run('baml_extraction', () => extractNotes(peers, req, gathered, selection));
-  const evaluated = await phases.run('evaluation_phase', () => evaluateNotes(peers, req, gathered, extracted));
+  // Phases 4 and 5 are one hop: the extraction service runs (and times) both, each SOP evaluated as it is extracted.
+  const notes = await extractAndEvaluate(peers, req, gathered, selection, phases);
   const saved = await phases.run('database_save_and_embeddings', () =>
-    saveEncounter(peers, req, userId, { embedded, selection, extracted, evaluated, timings: phases.timings }),
+    saveEncounter(peers, req, userId, { embedded, selection, notes, timings: phases.timings }),
   );
 
   const encounter = saved.encounter;
@@ -68,14 +84,27 @@ function extractionDeadline(deps: GatewayDeps, ctx: CallContext): Date {
   return ctx.deadline && ctx.deadline < bound ? ctx.deadline : bound;
 }
 
-/** Runs each phase as a span and keeps its timing. */
+/** Runs each phase as a span and keeps its timing, telling the observer as phases start and end. */
 class PhaseClock {
   readonly timings: PhaseTiming[] = [];
 
+  constructor(readonly observer: ExtractionObserver) {}
+
   async run<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
+    this.observer.phaseStarted(phase);
     const { value, durationMs } = await runPhase(SCOPE, phase, fn);
-    this.timings.push({ phase, durationMs });
+    this.ended(phase, durationMs, phase === 'phase_3_smart_context_selection' ? (value as SelectContextResponse) : undefined);
     return value;
+  }
+
+  /** A phase run (and timed, as its span) by a peer. */
+  started(phase: Phase): void {
+    this.observer.phaseStarted(phase);
+  }
+
+  ended(phase: Phase, durationMs: number, selection?: SelectContextResponse): void {
+    this.timings.push({ phase, durationMs });
+    this.observer.phaseEnded(phase, durationMs, selection);
   }
 }
 
@@ -109,32 +138,59 @@ function selectContext(deps: GatewayDeps, peers: Peers, req: ExtractRequest, emb
   });
 }
 
-/** phase 4: one structured result per SOP (the LLM's work recorded under the idempotency key). */
-function extractNotes(peers: Peers, req: ExtractRequest, gathered: GatherContextResponse, selection: SelectContextResponse): Promise<Extracted> {
-  return peers.extraction((c) => c.extract, {
+/** What phases 4 and 5 produced: per SOP (in the request's order) its result and evaluation, and the totals. */
+interface Notes {
+  results: SopResult[];
+  evaluations: SopEvaluation[];
+  overall: EvaluationScores | undefined;
+  usage: TokenUsage[];
+}
+
+/**
+ * phases 4 and 5 in one hop: one structured result per SOP (the LLM's work recorded under the
+ * idempotency key), each evaluated (grounding, completeness, consistency, numeric support and, with a
+ * reference note, ROUGE) as soon as it is extracted. Their spans and durations are the extraction service's.
+ */
+async function extractAndEvaluate(peers: Peers, req: ExtractRequest, gathered: GatherContextResponse, selection: SelectContextResponse, phases: PhaseClock): Promise<Notes> {
+  const bySop: ExtractedSop[] = [];
+  let summary: ExtractNotesSummary | undefined;
+  let received = 0;
+  phases.started('baml_extraction');
+  const stream = peers.extractionStream((c) => c.extractNotes, {
     userId: '',
     transcript: req.transcript,
     sops: gathered.sops,
     examples: selection.examples,
     idempotencyKey: req.idempotencyKey,
-  });
-}
-
-/** phase 5: grounding, completeness, consistency, numeric support and, with a reference note, ROUGE. */
-function evaluateNotes(peers: Peers, req: ExtractRequest, gathered: GatherContextResponse, extracted: Extracted): Promise<EvaluateResponse> {
-  return peers.extraction((c) => c.evaluate, {
-    transcript: req.transcript,
-    sops: gathered.sops,
-    results: extracted.results,
     referenceNote: req.referenceNote,
   });
+  for await (const message of stream) {
+    if (message.sop) {
+      if (received++ === 0) phases.started('evaluation_phase');
+      bySop[message.sop.sopIndex] = message.sop;
+      phases.observer.sopDone(message.sop);
+    }
+    if (message.summary) summary = message.summary;
+  }
+  // Another call with the same key recorded its results first: those are the ones to save.
+  const kept = summary?.recorded.length ? summary.recorded : bySop;
+  if (!summary || kept.length !== gathered.sops.length || kept.some((s) => !s?.result)) {
+    throw new FailedPreconditionError('the extraction service ended its stream without every SOP and a summary');
+  }
+  phases.ended('baml_extraction', summary.extractionDurationMs);
+  phases.ended('evaluation_phase', summary.evaluationDurationMs);
+  return {
+    results: kept.map((s) => s.result!),
+    evaluations: kept.flatMap((s) => (s.evaluation ? [s.evaluation] : [])),
+    overall: summary.overall,
+    usage: summary.usage,
+  };
 }
 
 interface Outcome {
   embedded: EmbedBatchResponse;
   selection: SelectContextResponse;
-  extracted: Extracted;
-  evaluated: EvaluateResponse;
+  notes: Notes;
   timings: PhaseTiming[];
 }
 
@@ -151,18 +207,18 @@ function saveEncounter(peers: Peers, req: ExtractRequest, userId: string, o: Out
       id: '',
       userId,
       transcript: req.transcript,
-      note: o.extracted.results.map((r) => r.renderedNote).join('\n\n'),
-      results: o.extracted.results,
-      evaluations: o.evaluated.evaluations,
-      overall: o.evaluated.overall,
+      note: o.notes.results.map((r) => r.renderedNote).join('\n\n'),
+      results: o.notes.results,
+      evaluations: o.notes.evaluations,
+      overall: o.notes.overall,
       context: o.selection.choices,
       contextStopReason: o.selection.stopReason,
       // The save phase's own timing is only known afterwards; it is returned, not stored.
       phaseTimings: [...o.timings],
       traceId: activeTraceId(),
-      usage: o.extracted.usage,
+      usage: o.notes.usage,
       createdAt: undefined,
-      qualityScore: o.evaluated.overall?.overall ?? 0,
+      qualityScore: o.notes.overall?.overall ?? 0,
     },
   });
 }

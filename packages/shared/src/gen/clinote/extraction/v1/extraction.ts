@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -53,6 +55,52 @@ export interface EvaluateRequest {
 export interface EvaluateResponse {
   evaluations: SopEvaluation[];
   overall?: EvaluationScores | undefined;
+}
+
+export interface ExtractNotesRequest {
+  userId: string;
+  transcript: string;
+  sops: Sop[];
+  examples: ContextExample[];
+  /** As ExtractRequest.idempotency_key: a repeated key replays the recorded results (no LLM call). */
+  idempotencyKey: string;
+  /** When present, each evaluation adds ROUGE against it. */
+  referenceNote: string;
+}
+
+/** ExtractedSop is one SOP's result and its evaluation. */
+export interface ExtractedSop {
+  /** The SOP's index in ExtractNotesRequest.sops. */
+  sopIndex: number;
+  result?: SopResult | undefined;
+  evaluation?: SopEvaluation | undefined;
+}
+
+/** ExtractNotesSummary ends the stream: what the whole extraction cost and how long its phases took. */
+export interface ExtractNotesSummary {
+  overall?: EvaluationScores | undefined;
+  usage: TokenUsage[];
+  /** "offline" or "openai". */
+  provider: string;
+  /** True when the results are the ones recorded for the idempotency key by an earlier call. */
+  replayed: boolean;
+  /** baml_extraction: from the start until every SOP was extracted and the results recorded. */
+  extractionDurationMs: number;
+  /**
+   * evaluation_phase: from the first SOP's evaluation until the last one's. The two phases overlap
+   * (each SOP is evaluated as soon as it is extracted).
+   */
+  evaluationDurationMs: number;
+  /**
+   * Only when another call with the same idempotency key recorded its results while this one ran:
+   * those results (every SOP, evaluated) replace the ones streamed before.
+   */
+  recorded: ExtractedSop[];
+}
+
+export interface ExtractNotesResponse {
+  sop?: ExtractedSop | undefined;
+  summary?: ExtractNotesSummary | undefined;
 }
 
 /** EraseUserRequest acts for the identity token's clinician; it names no user. */
@@ -470,6 +518,492 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
   },
 };
 
+function createBaseExtractNotesRequest(): ExtractNotesRequest {
+  return { userId: "", transcript: "", sops: [], examples: [], idempotencyKey: "", referenceNote: "" };
+}
+
+export const ExtractNotesRequest: MessageFns<ExtractNotesRequest> = {
+  encode(message: ExtractNotesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.transcript !== "") {
+      writer.uint32(18).string(message.transcript);
+    }
+    for (const v of message.sops) {
+      Sop.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.examples) {
+      ContextExample.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(42).string(message.idempotencyKey);
+    }
+    if (message.referenceNote !== "") {
+      writer.uint32(50).string(message.referenceNote);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractNotesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractNotesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.transcript = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sops.push(Sop.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.examples.push(ContextExample.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.referenceNote = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractNotesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      transcript: isSet(object.transcript) ? globalThis.String(object.transcript) : "",
+      sops: globalThis.Array.isArray(object?.sops) ? object.sops.map((e: any) => Sop.fromJSON(e)) : [],
+      examples: globalThis.Array.isArray(object?.examples)
+        ? object.examples.map((e: any) => ContextExample.fromJSON(e))
+        : [],
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      referenceNote: isSet(object.referenceNote)
+        ? globalThis.String(object.referenceNote)
+        : isSet(object.reference_note)
+        ? globalThis.String(object.reference_note)
+        : "",
+    };
+  },
+
+  toJSON(message: ExtractNotesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.transcript !== "") {
+      obj.transcript = message.transcript;
+    }
+    if (message.sops?.length) {
+      obj.sops = message.sops.map((e) => Sop.toJSON(e));
+    }
+    if (message.examples?.length) {
+      obj.examples = message.examples.map((e) => ContextExample.toJSON(e));
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.referenceNote !== "") {
+      obj.referenceNote = message.referenceNote;
+    }
+    return obj;
+  },
+};
+
+function createBaseExtractedSop(): ExtractedSop {
+  return { sopIndex: 0, result: undefined, evaluation: undefined };
+}
+
+export const ExtractedSop: MessageFns<ExtractedSop> = {
+  encode(message: ExtractedSop, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sopIndex !== 0) {
+      writer.uint32(8).int32(message.sopIndex);
+    }
+    if (message.result !== undefined) {
+      SopResult.encode(message.result, writer.uint32(18).fork()).join();
+    }
+    if (message.evaluation !== undefined) {
+      SopEvaluation.encode(message.evaluation, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractedSop {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractedSop();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sopIndex = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = SopResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.evaluation = SopEvaluation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractedSop {
+    return {
+      sopIndex: isSet(object.sopIndex)
+        ? globalThis.Number(object.sopIndex)
+        : isSet(object.sop_index)
+        ? globalThis.Number(object.sop_index)
+        : 0,
+      result: isSet(object.result) ? SopResult.fromJSON(object.result) : undefined,
+      evaluation: isSet(object.evaluation) ? SopEvaluation.fromJSON(object.evaluation) : undefined,
+    };
+  },
+
+  toJSON(message: ExtractedSop): unknown {
+    const obj: any = {};
+    if (message.sopIndex !== 0) {
+      obj.sopIndex = Math.round(message.sopIndex);
+    }
+    if (message.result !== undefined) {
+      obj.result = SopResult.toJSON(message.result);
+    }
+    if (message.evaluation !== undefined) {
+      obj.evaluation = SopEvaluation.toJSON(message.evaluation);
+    }
+    return obj;
+  },
+};
+
+function createBaseExtractNotesSummary(): ExtractNotesSummary {
+  return {
+    overall: undefined,
+    usage: [],
+    provider: "",
+    replayed: false,
+    extractionDurationMs: 0,
+    evaluationDurationMs: 0,
+    recorded: [],
+  };
+}
+
+export const ExtractNotesSummary: MessageFns<ExtractNotesSummary> = {
+  encode(message: ExtractNotesSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.overall !== undefined) {
+      EvaluationScores.encode(message.overall, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.usage) {
+      TokenUsage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.provider !== "") {
+      writer.uint32(26).string(message.provider);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(32).bool(message.replayed);
+    }
+    if (message.extractionDurationMs !== 0) {
+      writer.uint32(41).double(message.extractionDurationMs);
+    }
+    if (message.evaluationDurationMs !== 0) {
+      writer.uint32(49).double(message.evaluationDurationMs);
+    }
+    for (const v of message.recorded) {
+      ExtractedSop.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractNotesSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractNotesSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.overall = EvaluationScores.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.usage.push(TokenUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.extractionDurationMs = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.evaluationDurationMs = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.recorded.push(ExtractedSop.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractNotesSummary {
+    return {
+      overall: isSet(object.overall) ? EvaluationScores.fromJSON(object.overall) : undefined,
+      usage: globalThis.Array.isArray(object?.usage) ? object.usage.map((e: any) => TokenUsage.fromJSON(e)) : [],
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+      extractionDurationMs: isSet(object.extractionDurationMs)
+        ? globalThis.Number(object.extractionDurationMs)
+        : isSet(object.extraction_duration_ms)
+        ? globalThis.Number(object.extraction_duration_ms)
+        : 0,
+      evaluationDurationMs: isSet(object.evaluationDurationMs)
+        ? globalThis.Number(object.evaluationDurationMs)
+        : isSet(object.evaluation_duration_ms)
+        ? globalThis.Number(object.evaluation_duration_ms)
+        : 0,
+      recorded: globalThis.Array.isArray(object?.recorded)
+        ? object.recorded.map((e: any) => ExtractedSop.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExtractNotesSummary): unknown {
+    const obj: any = {};
+    if (message.overall !== undefined) {
+      obj.overall = EvaluationScores.toJSON(message.overall);
+    }
+    if (message.usage?.length) {
+      obj.usage = message.usage.map((e) => TokenUsage.toJSON(e));
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    if (message.extractionDurationMs !== 0) {
+      obj.extractionDurationMs = floatToJson(message.extractionDurationMs);
+    }
+    if (message.evaluationDurationMs !== 0) {
+      obj.evaluationDurationMs = floatToJson(message.evaluationDurationMs);
+    }
+    if (message.recorded?.length) {
+      obj.recorded = message.recorded.map((e) => ExtractedSop.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseExtractNotesResponse(): ExtractNotesResponse {
+  return { sop: undefined, summary: undefined };
+}
+
+export const ExtractNotesResponse: MessageFns<ExtractNotesResponse> = {
+  encode(message: ExtractNotesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sop !== undefined) {
+      ExtractedSop.encode(message.sop, writer.uint32(10).fork()).join();
+    }
+    if (message.summary !== undefined) {
+      ExtractNotesSummary.encode(message.summary, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractNotesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractNotesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sop = ExtractedSop.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.summary = ExtractNotesSummary.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractNotesResponse {
+    return {
+      sop: isSet(object.sop) ? ExtractedSop.fromJSON(object.sop) : undefined,
+      summary: isSet(object.summary) ? ExtractNotesSummary.fromJSON(object.summary) : undefined,
+    };
+  },
+
+  toJSON(message: ExtractNotesResponse): unknown {
+    const obj: any = {};
+    if (message.sop !== undefined) {
+      obj.sop = ExtractedSop.toJSON(message.sop);
+    }
+    if (message.summary !== undefined) {
+      obj.summary = ExtractNotesSummary.toJSON(message.summary);
+    }
+    return obj;
+  },
+};
+
 function createBaseEraseUserRequest(): EraseUserRequest {
   return {};
 }
@@ -601,6 +1135,20 @@ export const ExtractionServiceService = {
     responseSerialize: (value: EvaluateResponse): Buffer => Buffer.from(EvaluateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EvaluateResponse => EvaluateResponse.decode(value),
   },
+  /**
+   * baml_extraction and evaluation_phase in one hop: one message per SOP as soon as it is extracted
+   * and evaluated (in completion order), then one summary. Same idempotency as Extract.
+   */
+  extractNotes: {
+    path: "/clinote.extraction.v1.ExtractionService/ExtractNotes" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExtractNotesRequest): Buffer => Buffer.from(ExtractNotesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExtractNotesRequest => ExtractNotesRequest.decode(value),
+    responseSerialize: (value: ExtractNotesResponse): Buffer =>
+      Buffer.from(ExtractNotesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExtractNotesResponse => ExtractNotesResponse.decode(value),
+  },
   /** Deletes every usage record of the identity token's clinician. Idempotent. */
   eraseUser: {
     path: "/clinote.extraction.v1.ExtractionService/EraseUser" as const,
@@ -618,6 +1166,11 @@ export interface ExtractionServiceServer extends UntypedServiceImplementation {
   extract: handleUnaryCall<ExtractRequest, ExtractResponse>;
   /** evaluation_phase. */
   evaluate: handleUnaryCall<EvaluateRequest, EvaluateResponse>;
+  /**
+   * baml_extraction and evaluation_phase in one hop: one message per SOP as soon as it is extracted
+   * and evaluated (in completion order), then one summary. Same idempotency as Extract.
+   */
+  extractNotes: handleServerStreamingCall<ExtractNotesRequest, ExtractNotesResponse>;
   /** Deletes every usage record of the identity token's clinician. Idempotent. */
   eraseUser: handleUnaryCall<EraseUserRequest, EraseUserResponse>;
 }
@@ -655,6 +1208,19 @@ export interface ExtractionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EvaluateResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * baml_extraction and evaluation_phase in one hop: one message per SOP as soon as it is extracted
+   * and evaluated (in completion order), then one summary. Same idempotency as Extract.
+   */
+  extractNotes(
+    request: ExtractNotesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExtractNotesResponse>;
+  extractNotes(
+    request: ExtractNotesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExtractNotesResponse>;
   /** Deletes every usage record of the identity token's clinician. Idempotent. */
   eraseUser(
     request: EraseUserRequest,
@@ -681,6 +1247,10 @@ export const ExtractionServiceClient = makeGenericClientConstructor(
   service: typeof ExtractionServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
