@@ -13,7 +13,7 @@
 import { status } from '@grpc/grpc-js';
 import { loggableError } from '@clinote/shared/error-log.js';
 import { UnavailableError } from '@clinote/shared/errors.js';
-import { handlerBinder, type CallContext } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, streamingHandlerBinder, type CallContext } from '@clinote/shared/grpc-server.js';
 import { toGrpcStatus } from '@clinote/shared/grpc-status.js';
 import { activeTraceId } from '@clinote/shared/tracing.js';
 import { isUuid } from '@clinote/shared/validation.js';
@@ -52,6 +52,40 @@ export function audited<D extends { audit: AuditLog }, Req, Res>(
   };
 }
 
+type StreamHandler<D, Req, Res> = (deps: D, req: Req, ctx: CallContext) => AsyncIterable<Res>;
+
+/**
+ * A streaming handler, recorded as `audited` records a unary one once its stream ended. Messages
+ * leave as they come, except those `spec.final` names: they leave after the record (fail closed).
+ */
+export function auditedStream<D extends { audit: AuditLog }, Req, Res>(
+  rpc: string,
+  spec: AuditSpec<Req, Res>,
+  handler: StreamHandler<D, Req, Res>,
+): StreamHandler<D, Req, Res> {
+  return async function* (deps, req, ctx) {
+    const held: Res[] = [];
+    let failure: { error: unknown } | undefined;
+    try {
+      for await (const message of handler(deps, req, ctx)) {
+        if (spec.final?.(message)) held.push(message);
+        else yield message;
+      }
+    } catch (error: unknown) {
+      failure = { error };
+    }
+    const record = auditRecord(rpc, spec, req, held.at(-1), ctx, failure ? status[toGrpcStatus(failure.error).code] : 'OK');
+    try {
+      await deps.audit.append(record);
+    } catch (err: unknown) {
+      ctx.logger.error({ error: loggableError(err), outcome: record.outcome }, 'audit record not written: the call is refused');
+      throw new UnavailableError('audit trail unavailable');
+    }
+    if (failure) throw failure.error;
+    yield* held;
+  };
+}
+
 export function auditRecord<Req, Res>(
   rpc: string,
   spec: AuditSpec<Req, Res>,
@@ -87,5 +121,16 @@ export function auditedBinder<D extends { audit: AuditLog }>(bind: Binder<D>) {
     const key = (method.charAt(0).toLowerCase() + method.slice(1)) as Uncapitalize<P>;
     const spec = AUDITED_RPCS[key] as unknown as AuditSpec<RequestOf<Uncapitalize<P>>, ResponseOf<Uncapitalize<P>>>;
     return bind(method, audited(method, spec, handler));
+  };
+}
+
+type StreamBinder<D> = ReturnType<typeof streamingHandlerBinder<D>>;
+
+/** streamingHandlerBinder's bind for the gateway's streaming RPCs, audited as AUDITED_RPCS says. */
+export function auditedStreamBinder<D extends { audit: AuditLog }>(bind: StreamBinder<D>) {
+  return <P extends Capitalize<GatewayRpc>>(method: P, handler: StreamHandler<D, RequestOf<Uncapitalize<P>>, ResponseOf<Uncapitalize<P>>>) => {
+    const key = (method.charAt(0).toLowerCase() + method.slice(1)) as Uncapitalize<P>;
+    const spec = AUDITED_RPCS[key] as unknown as AuditSpec<RequestOf<Uncapitalize<P>>, ResponseOf<Uncapitalize<P>>>;
+    return bind(method, auditedStream(method, spec, handler));
   };
 }

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -159,6 +161,55 @@ export interface ExtractResponse {
   replayed: boolean;
 }
 
+/** ExtractStreamRequest has ExtractRequest's fields, numbered alike (an ExtractRequest's bytes are one). */
+export interface ExtractStreamRequest {
+  userId: string;
+  transcript: string;
+  sopIds: string[];
+  /** Same key, same user: the first extraction is returned and nothing new is saved. */
+  idempotencyKey: string;
+  /** When present, the evaluation adds ROUGE against it. */
+  referenceNote: string;
+}
+
+/** PhaseStarted: one of Extract's six phases began. */
+export interface PhaseStarted {
+  phase: string;
+}
+
+/** ContextSelection is what phase_3_smart_context_selection chose. */
+export interface ContextSelection {
+  context: ContextChoice[];
+  stopReason: ContextStopReason;
+}
+
+/** PhaseEnded: one of Extract's six phases ended, with its duration. */
+export interface PhaseEnded {
+  phase: string;
+  durationMs: number;
+  /** Only for phase_3_smart_context_selection. */
+  selection?: ContextSelection | undefined;
+}
+
+/**
+ * SopOutcome is one SOP's result and evaluation, before the save. The saved extraction is what
+ * counts: when another call with the same idempotency key won, it holds that call's results.
+ */
+export interface SopOutcome {
+  result?: SopResult | undefined;
+  evaluation?: SopEvaluation | undefined;
+}
+
+export interface ExtractStreamResponse {
+  phaseStarted?: PhaseStarted | undefined;
+  phaseEnded?: PhaseEnded | undefined;
+  sop?:
+    | SopOutcome
+    | undefined;
+  /** The last message: the saved (or replayed) extraction, as Extract answers. */
+  saved?: ExtractResponse | undefined;
+}
+
 export interface GetExtractionRequest {
   userId: string;
   extractionId: string;
@@ -166,6 +217,20 @@ export interface GetExtractionRequest {
 
 export interface GetExtractionResponse {
   extraction?: Extraction | undefined;
+}
+
+export interface ExportFhirRequest {
+  userId: string;
+  extractionId: string;
+  /** References the Bundle's resources point at, e.g. "Patient/123"; each may be empty (then omitted). */
+  patientReference: string;
+  practitionerReference: string;
+  encounterReference: string;
+}
+
+export interface ExportFhirResponse {
+  /** A FHIR R4 Bundle of type "document", as JSON: the Composition first, then the resources it cites. */
+  bundleJson: string;
 }
 
 export interface ListExtractionsRequest {
@@ -2032,6 +2097,563 @@ export const ExtractResponse: MessageFns<ExtractResponse> = {
   },
 };
 
+function createBaseExtractStreamRequest(): ExtractStreamRequest {
+  return { userId: "", transcript: "", sopIds: [], idempotencyKey: "", referenceNote: "" };
+}
+
+export const ExtractStreamRequest: MessageFns<ExtractStreamRequest> = {
+  encode(message: ExtractStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.transcript !== "") {
+      writer.uint32(18).string(message.transcript);
+    }
+    for (const v of message.sopIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
+    }
+    if (message.referenceNote !== "") {
+      writer.uint32(42).string(message.referenceNote);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.transcript = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sopIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.referenceNote = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractStreamRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      transcript: isSet(object.transcript) ? globalThis.String(object.transcript) : "",
+      sopIds: globalThis.Array.isArray(object?.sopIds)
+        ? object.sopIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.sop_ids)
+        ? object.sop_ids.map((e: any) => globalThis.String(e))
+        : [],
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      referenceNote: isSet(object.referenceNote)
+        ? globalThis.String(object.referenceNote)
+        : isSet(object.reference_note)
+        ? globalThis.String(object.reference_note)
+        : "",
+    };
+  },
+
+  toJSON(message: ExtractStreamRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.transcript !== "") {
+      obj.transcript = message.transcript;
+    }
+    if (message.sopIds?.length) {
+      obj.sopIds = message.sopIds;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.referenceNote !== "") {
+      obj.referenceNote = message.referenceNote;
+    }
+    return obj;
+  },
+};
+
+function createBasePhaseStarted(): PhaseStarted {
+  return { phase: "" };
+}
+
+export const PhaseStarted: MessageFns<PhaseStarted> = {
+  encode(message: PhaseStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PhaseStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePhaseStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PhaseStarted {
+    return { phase: isSet(object.phase) ? globalThis.String(object.phase) : "" };
+  },
+
+  toJSON(message: PhaseStarted): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    return obj;
+  },
+};
+
+function createBaseContextSelection(): ContextSelection {
+  return { context: [], stopReason: 0 };
+}
+
+export const ContextSelection: MessageFns<ContextSelection> = {
+  encode(message: ContextSelection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.context) {
+      ContextChoice.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.stopReason !== 0) {
+      writer.uint32(16).int32(message.stopReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextSelection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextSelection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context.push(ContextChoice.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stopReason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContextSelection {
+    return {
+      context: globalThis.Array.isArray(object?.context)
+        ? object.context.map((e: any) => ContextChoice.fromJSON(e))
+        : [],
+      stopReason: isSet(object.stopReason)
+        ? contextStopReasonFromJSON(object.stopReason)
+        : isSet(object.stop_reason)
+        ? contextStopReasonFromJSON(object.stop_reason)
+        : 0,
+    };
+  },
+
+  toJSON(message: ContextSelection): unknown {
+    const obj: any = {};
+    if (message.context?.length) {
+      obj.context = message.context.map((e) => ContextChoice.toJSON(e));
+    }
+    if (message.stopReason !== 0) {
+      obj.stopReason = contextStopReasonToJSON(message.stopReason);
+    }
+    return obj;
+  },
+};
+
+function createBasePhaseEnded(): PhaseEnded {
+  return { phase: "", durationMs: 0, selection: undefined };
+}
+
+export const PhaseEnded: MessageFns<PhaseEnded> = {
+  encode(message: PhaseEnded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(17).double(message.durationMs);
+    }
+    if (message.selection !== undefined) {
+      ContextSelection.encode(message.selection, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PhaseEnded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePhaseEnded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.durationMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.selection = ContextSelection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PhaseEnded {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+      selection: isSet(object.selection) ? ContextSelection.fromJSON(object.selection) : undefined,
+    };
+  },
+
+  toJSON(message: PhaseEnded): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = floatToJson(message.durationMs);
+    }
+    if (message.selection !== undefined) {
+      obj.selection = ContextSelection.toJSON(message.selection);
+    }
+    return obj;
+  },
+};
+
+function createBaseSopOutcome(): SopOutcome {
+  return { result: undefined, evaluation: undefined };
+}
+
+export const SopOutcome: MessageFns<SopOutcome> = {
+  encode(message: SopOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SopResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    if (message.evaluation !== undefined) {
+      SopEvaluation.encode(message.evaluation, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SopOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSopOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SopResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.evaluation = SopEvaluation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SopOutcome {
+    return {
+      result: isSet(object.result) ? SopResult.fromJSON(object.result) : undefined,
+      evaluation: isSet(object.evaluation) ? SopEvaluation.fromJSON(object.evaluation) : undefined,
+    };
+  },
+
+  toJSON(message: SopOutcome): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SopResult.toJSON(message.result);
+    }
+    if (message.evaluation !== undefined) {
+      obj.evaluation = SopEvaluation.toJSON(message.evaluation);
+    }
+    return obj;
+  },
+};
+
+function createBaseExtractStreamResponse(): ExtractStreamResponse {
+  return { phaseStarted: undefined, phaseEnded: undefined, sop: undefined, saved: undefined };
+}
+
+export const ExtractStreamResponse: MessageFns<ExtractStreamResponse> = {
+  encode(message: ExtractStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phaseStarted !== undefined) {
+      PhaseStarted.encode(message.phaseStarted, writer.uint32(10).fork()).join();
+    }
+    if (message.phaseEnded !== undefined) {
+      PhaseEnded.encode(message.phaseEnded, writer.uint32(18).fork()).join();
+    }
+    if (message.sop !== undefined) {
+      SopOutcome.encode(message.sop, writer.uint32(26).fork()).join();
+    }
+    if (message.saved !== undefined) {
+      ExtractResponse.encode(message.saved, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractStreamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phaseStarted = PhaseStarted.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phaseEnded = PhaseEnded.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sop = SopOutcome.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.saved = ExtractResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractStreamResponse {
+    return {
+      phaseStarted: isSet(object.phaseStarted)
+        ? PhaseStarted.fromJSON(object.phaseStarted)
+        : isSet(object.phase_started)
+        ? PhaseStarted.fromJSON(object.phase_started)
+        : undefined,
+      phaseEnded: isSet(object.phaseEnded)
+        ? PhaseEnded.fromJSON(object.phaseEnded)
+        : isSet(object.phase_ended)
+        ? PhaseEnded.fromJSON(object.phase_ended)
+        : undefined,
+      sop: isSet(object.sop) ? SopOutcome.fromJSON(object.sop) : undefined,
+      saved: isSet(object.saved) ? ExtractResponse.fromJSON(object.saved) : undefined,
+    };
+  },
+
+  toJSON(message: ExtractStreamResponse): unknown {
+    const obj: any = {};
+    if (message.phaseStarted !== undefined) {
+      obj.phaseStarted = PhaseStarted.toJSON(message.phaseStarted);
+    }
+    if (message.phaseEnded !== undefined) {
+      obj.phaseEnded = PhaseEnded.toJSON(message.phaseEnded);
+    }
+    if (message.sop !== undefined) {
+      obj.sop = SopOutcome.toJSON(message.sop);
+    }
+    if (message.saved !== undefined) {
+      obj.saved = ExtractResponse.toJSON(message.saved);
+    }
+    return obj;
+  },
+};
+
 function createBaseGetExtractionRequest(): GetExtractionRequest {
   return { userId: "", extractionId: "" };
 }
@@ -2168,6 +2790,210 @@ export const GetExtractionResponse: MessageFns<GetExtractionResponse> = {
     const obj: any = {};
     if (message.extraction !== undefined) {
       obj.extraction = Extraction.toJSON(message.extraction);
+    }
+    return obj;
+  },
+};
+
+function createBaseExportFhirRequest(): ExportFhirRequest {
+  return { userId: "", extractionId: "", patientReference: "", practitionerReference: "", encounterReference: "" };
+}
+
+export const ExportFhirRequest: MessageFns<ExportFhirRequest> = {
+  encode(message: ExportFhirRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.extractionId !== "") {
+      writer.uint32(18).string(message.extractionId);
+    }
+    if (message.patientReference !== "") {
+      writer.uint32(26).string(message.patientReference);
+    }
+    if (message.practitionerReference !== "") {
+      writer.uint32(34).string(message.practitionerReference);
+    }
+    if (message.encounterReference !== "") {
+      writer.uint32(42).string(message.encounterReference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportFhirRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportFhirRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.extractionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patientReference = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.practitionerReference = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.encounterReference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportFhirRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      extractionId: isSet(object.extractionId)
+        ? globalThis.String(object.extractionId)
+        : isSet(object.extraction_id)
+        ? globalThis.String(object.extraction_id)
+        : "",
+      patientReference: isSet(object.patientReference)
+        ? globalThis.String(object.patientReference)
+        : isSet(object.patient_reference)
+        ? globalThis.String(object.patient_reference)
+        : "",
+      practitionerReference: isSet(object.practitionerReference)
+        ? globalThis.String(object.practitionerReference)
+        : isSet(object.practitioner_reference)
+        ? globalThis.String(object.practitioner_reference)
+        : "",
+      encounterReference: isSet(object.encounterReference)
+        ? globalThis.String(object.encounterReference)
+        : isSet(object.encounter_reference)
+        ? globalThis.String(object.encounter_reference)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportFhirRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.extractionId !== "") {
+      obj.extractionId = message.extractionId;
+    }
+    if (message.patientReference !== "") {
+      obj.patientReference = message.patientReference;
+    }
+    if (message.practitionerReference !== "") {
+      obj.practitionerReference = message.practitionerReference;
+    }
+    if (message.encounterReference !== "") {
+      obj.encounterReference = message.encounterReference;
+    }
+    return obj;
+  },
+};
+
+function createBaseExportFhirResponse(): ExportFhirResponse {
+  return { bundleJson: "" };
+}
+
+export const ExportFhirResponse: MessageFns<ExportFhirResponse> = {
+  encode(message: ExportFhirResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleJson !== "") {
+      writer.uint32(10).string(message.bundleJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportFhirResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportFhirResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportFhirResponse {
+    return {
+      bundleJson: isSet(object.bundleJson)
+        ? globalThis.String(object.bundleJson)
+        : isSet(object.bundle_json)
+        ? globalThis.String(object.bundle_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportFhirResponse): unknown {
+    const obj: any = {};
+    if (message.bundleJson !== "") {
+      obj.bundleJson = message.bundleJson;
     }
     return obj;
   },
@@ -3461,6 +4287,35 @@ export const GatewayServiceService = {
     responseSerialize: (value: ExtractResponse): Buffer => Buffer.from(ExtractResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExtractResponse => ExtractResponse.decode(value),
   },
+  /**
+   * Extract, streamed: each phase as it starts and ends (selection with the context it chose), each
+   * SOP's result and evaluation as soon as it is extracted and evaluated, then the saved extraction.
+   * Same validation, idempotency, authorization and audit as Extract. A client that cancels stops the
+   * work before the save: nothing is saved.
+   */
+  extractStream: {
+    path: "/clinote.gateway.v1.GatewayService/ExtractStream" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExtractStreamRequest): Buffer => Buffer.from(ExtractStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExtractStreamRequest => ExtractStreamRequest.decode(value),
+    responseSerialize: (value: ExtractStreamResponse): Buffer =>
+      Buffer.from(ExtractStreamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExtractStreamResponse => ExtractStreamResponse.decode(value),
+  },
+  /**
+   * The saved extraction as a FHIR R4 document Bundle. NOT_FOUND when the caller has no extraction of
+   * that id (another clinician's included).
+   */
+  exportFhir: {
+    path: "/clinote.gateway.v1.GatewayService/ExportFhir" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportFhirRequest): Buffer => Buffer.from(ExportFhirRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportFhirRequest => ExportFhirRequest.decode(value),
+    responseSerialize: (value: ExportFhirResponse): Buffer => Buffer.from(ExportFhirResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportFhirResponse => ExportFhirResponse.decode(value),
+  },
   getExtraction: {
     path: "/clinote.gateway.v1.GatewayService/GetExtraction" as const,
     requestStream: false as const,
@@ -3549,6 +4404,18 @@ export interface GatewayServiceServer extends UntypedServiceImplementation {
   listSops: handleUnaryCall<ListSopsRequest, ListSopsResponse>;
   importEncounters: handleUnaryCall<ImportEncountersRequest, ImportEncountersResponse>;
   extract: handleUnaryCall<ExtractRequest, ExtractResponse>;
+  /**
+   * Extract, streamed: each phase as it starts and ends (selection with the context it chose), each
+   * SOP's result and evaluation as soon as it is extracted and evaluated, then the saved extraction.
+   * Same validation, idempotency, authorization and audit as Extract. A client that cancels stops the
+   * work before the save: nothing is saved.
+   */
+  extractStream: handleServerStreamingCall<ExtractStreamRequest, ExtractStreamResponse>;
+  /**
+   * The saved extraction as a FHIR R4 document Bundle. NOT_FOUND when the caller has no extraction of
+   * that id (another clinician's included).
+   */
+  exportFhir: handleUnaryCall<ExportFhirRequest, ExportFhirResponse>;
   getExtraction: handleUnaryCall<GetExtractionRequest, GetExtractionResponse>;
   listExtractions: handleUnaryCall<ListExtractionsRequest, ListExtractionsResponse>;
   /**
@@ -3691,6 +4558,40 @@ export interface GatewayServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExtractResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Extract, streamed: each phase as it starts and ends (selection with the context it chose), each
+   * SOP's result and evaluation as soon as it is extracted and evaluated, then the saved extraction.
+   * Same validation, idempotency, authorization and audit as Extract. A client that cancels stops the
+   * work before the save: nothing is saved.
+   */
+  extractStream(
+    request: ExtractStreamRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExtractStreamResponse>;
+  extractStream(
+    request: ExtractStreamRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExtractStreamResponse>;
+  /**
+   * The saved extraction as a FHIR R4 document Bundle. NOT_FOUND when the caller has no extraction of
+   * that id (another clinician's included).
+   */
+  exportFhir(
+    request: ExportFhirRequest,
+    callback: (error: ServiceError | null, response: ExportFhirResponse) => void,
+  ): ClientUnaryCall;
+  exportFhir(
+    request: ExportFhirRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportFhirResponse) => void,
+  ): ClientUnaryCall;
+  exportFhir(
+    request: ExportFhirRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportFhirResponse) => void,
   ): ClientUnaryCall;
   getExtraction(
     request: GetExtractionRequest,
