@@ -1,14 +1,15 @@
 import { GatewayServiceService } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { Admission } from '@clinote/shared/admission.js';
-import { handlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
+import { handlerBinder, streamingHandlerBinder, type GrpcServerOptions } from '@clinote/shared/grpc-server.js';
 import { actingFor, databaseReachable } from '@clinote/shared/orm.js';
 import { serve, type StartedService } from '@clinote/shared/service.js';
 import { readFileSync } from 'node:fs';
 import { ServerCredentials } from '@grpc/grpc-js';
-import { auditedBinder } from './audit/audit-trail.js';
+import { auditedBinder, auditedStreamBinder } from './audit/audit-trail.js';
 import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
+import { extractStream } from './handlers/extract-stream.js';
 import { listAuditEvents } from './handlers/audit-events.js';
 import { deleteEncounter, deleteExtraction, deleteUser } from './handlers/erasure.js';
 import { getExtraction, listExtractions } from './handlers/extractions.js';
@@ -26,6 +27,7 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
   };
   // Every RPC reads or writes patient data: each call is audited (audit/audited-rpcs.ts says how).
   const bind = auditedBinder(handlerBinder(base, deps));
+  const bindStream = auditedStreamBinder(streamingHandlerBinder(base, deps));
   return {
     ...base,
     contract: 'gateway',
@@ -43,6 +45,7 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
           listSops: bind('ListSops', listSops),
           importEncounters: bind('ImportEncounters', importEncounters),
           extract: bind('Extract', extract),
+          extractStream: bindStream('ExtractStream', extractStream),
           getExtraction: bind('GetExtraction', getExtraction),
           listExtractions: bind('ListExtractions', listExtractions),
           deleteEncounter: bind('DeleteEncounter', deleteEncounter),

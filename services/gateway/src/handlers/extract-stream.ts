@@ -1,0 +1,59 @@
+import type { ExtractStreamRequest, ExtractStreamResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import type { CallContext } from '@clinote/shared/grpc-server.js';
+import type { GatewayDeps } from '../deps.js';
+import { runExtraction, type ExtractionObserver } from './extract.js';
+
+/**
+ * Extract, streamed: Extract's pipeline (the same steps, validation and idempotency), with each phase's
+ * start and end, each SOP's result and evaluation as soon as the extraction service has them, and the
+ * saved extraction last. A client that cancels aborts the pipeline before its save.
+ */
+export async function* extractStream(deps: GatewayDeps, req: ExtractStreamRequest, ctx: CallContext): AsyncGenerator<ExtractStreamResponse> {
+  const events = new EventQueue<ExtractStreamResponse>();
+  const observer: ExtractionObserver = {
+    phaseStarted: (phase) => events.push({ phaseStarted: { phase } }),
+    phaseEnded: (phase, durationMs, selection) =>
+      events.push({
+        phaseEnded: { phase, durationMs, selection: selection && { context: selection.choices, stopReason: selection.stopReason } },
+      }),
+    sopDone: (sop) => events.push({ sop: { result: sop.result, evaluation: sop.evaluation } }),
+  };
+  runExtraction(deps, req, ctx, observer).then(
+    (saved) => events.close({ saved }),
+    (err: unknown) => events.fail(err),
+  );
+  yield* events.drain();
+}
+
+/** Events in the order the pipeline produced them, then its last message, or its failure. */
+class EventQueue<T> {
+  private readonly ready: T[] = [];
+  private end: { last: T } | { error: unknown } | undefined;
+  private wake: (() => void) | undefined;
+
+  push(event: T): void {
+    this.ready.push(event);
+    this.wake?.();
+  }
+
+  close(last: T): void {
+    this.end = { last };
+    this.wake?.();
+  }
+
+  fail(error: unknown): void {
+    this.end = { error };
+    this.wake?.();
+  }
+
+  async *drain(): AsyncGenerator<T> {
+    for (;;) {
+      while (this.ready.length > 0) yield this.ready.shift()!;
+      if (this.end) break;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+    if ('error' in this.end) throw this.end.error;
+    yield this.end.last;
+  }
+}
