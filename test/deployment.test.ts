@@ -1,10 +1,14 @@
 // docker-compose.yml and the Dockerfile, checked statically (no Docker engine on this machine):
 // every service's compose environment must pass that service's own config validation, and the
-// files it names must be what the `secrets` service writes into that service's own volume.
+// files it names must be what the `secrets` service writes into that service's own volume. Then
+// `pnpm build` for real, and the built services and health probe started as the image starts them.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig as contextConfig } from '@clinote/context/config.js';
@@ -14,8 +18,14 @@ import { loadConfig as gatewayConfig } from '@clinote/gateway/config.js';
 import { ensureDevAuth } from '@clinote/shared/auth/dev-auth.js';
 import { IdentitySigner, IdentityVerifier } from '@clinote/shared/auth/identity-token.js';
 import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
+import { provisionDatabaseRoles } from '@clinote/shared/db-roles.js';
+import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
+import { createMeshSecrets, type MeshSecrets } from '../scripts/lib/mesh.js';
 import { writeComposeSecrets } from '../scripts/lib/secrets.js';
+import { ADMIN_DATABASE_URL } from './support/env.js';
 import { ROOT } from './support/grpc.js';
+
+const run = promisify(execFile);
 
 interface ComposeService {
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
@@ -93,12 +103,28 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gateway!.ports).toEqual(['50051:50051']);
   });
 
-  it('installs what the services run with (tsx is a dev dependency) and drains before Docker kills', () => {
-    const install = dockerfile.indexOf('pnpm install');
-    expect(dockerfile.slice(install, dockerfile.indexOf('\n', install))).toContain('--prod=false');
-    expect(dockerfile.slice(0, install)).not.toContain('NODE_ENV=production');
+  it('builds in stages: compiled JavaScript on production dependencies, Node 22 by digest, non-root, tini; drains before Docker kills', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const stage = (name: string) => stages.find((s) => s.split('\n', 1)[0]!.endsWith(` AS ${name}`)) ?? '';
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22[.\d]*-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+    for (const s of stages) expect(s.split('\n', 1)[0], 'every stage from the pinned base').toMatch(/^(\$\{NODE_IMAGE\}|pnpm) AS /);
+    expect(stage('build')).toContain('RUN pnpm run build');
+    expect(stage('deps')).toMatch(/RUN pnpm install --frozen-lockfile --prod$/m);
+    const runtime = stage('runtime');
+    expect(runtime).not.toContain('pnpm install');
+    expect(runtime).not.toContain('tsx');
+    expect(runtime).toContain('COPY --from=build /app/dist/packages packages');
+    expect(runtime).toContain('COPY --from=build /app/dist/services services');
+    for (const name of APP_SERVICES) expect(runtime).toContain(`COPY --from=deps /app/services/${name}/node_modules services/${name}/node_modules`);
+    expect(runtime).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--", "node"\]/);
+    expect(runtime.trim().split('\n').filter((l) => l.startsWith('USER ')).at(-1)).toBe('USER node');
+    // The last stage is what `docker build` without --target produces.
+    expect(stages.at(-1)).toBe(runtime);
     for (const name of APP_SERVICES) {
-      const svc = compose.services[name] as ComposeService & { stop_grace_period?: string };
+      const svc = compose.services[name] as ComposeService & { stop_grace_period?: string; read_only?: boolean; tmpfs?: string[] };
+      expect(svc.command, name).toEqual([`services/${name}/src/main.js`]);
+      expect(svc.read_only, name).toBe(true);
+      expect(svc.tmpfs, name).toEqual(['/tmp']);
       const grace = Number(expand(svc.environment ?? {}).SHUTDOWN_GRACE_MS ?? 10_000);
       expect(Number.parseInt(svc.stop_grace_period ?? '10', 10) * 1000, name).toBeGreaterThan(grace);
     }
@@ -107,11 +133,12 @@ describe('docker-compose.yml', () => {
     expect(pools * 2).toBeLessThanOrEqual(maxConnections);
   });
 
-  it('checks health through grpc.health.v1 in the image, with the scripts it needs', () => {
-    expect(dockerfile).toMatch(/HEALTHCHECK .*scripts\/healthcheck\.ts/);
-    expect(existsSync(path.join(ROOT, 'scripts', 'healthcheck.ts'))).toBe(true);
-    expect(dockerfile).toMatch(/COPY scripts\/healthcheck\.ts scripts\/compose-secrets\.ts scripts\/token\.ts scripts\//);
-    expect(dockerfile).toContain('COPY scripts/lib scripts/lib');
+  it('checks health with the compiled grpc.health.v1 probe; the secrets init runs from the build stage, which has its scripts', () => {
+    expect(dockerfile).toMatch(/HEALTHCHECK .*CMD \["node", "packages\/shared\/scripts\/healthcheck\.js", "127\.0\.0\.1:50051"\]/);
+    const build = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] };
+    expect(build.include).toContain('scripts/healthcheck.ts');
+    expect(compose.services.secrets!.build).toMatchObject({ target: 'build' });
+    expect(dockerfile).toMatch(/AS build\n[\s\S]*COPY scripts scripts/);
   });
 });
 
@@ -186,5 +213,107 @@ describe('compose secrets', () => {
     // Keys that do not expire stay: running gateways keep signing what peers accept.
     expect(read('gateway/identity/internal.private.jwk.json')).toBe(first[2]);
     expect(read('embedding/cache-key.secret')).toBe(first[3]);
+  });
+});
+
+// `pnpm build`, run here, and what it built started as the image starts it: plain node, no tsx.
+describe('the build', () => {
+  interface Built {
+    port: number;
+    ports: Record<string, number>;
+    child: ChildProcess;
+    exited: Promise<number | string>;
+  }
+  const started: Built[] = [];
+  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let secrets: MeshSecrets;
+  let context: Built;
+  let gateway: Built;
+
+  function startBuilt(name: string, env: NodeJS.ProcessEnv): Promise<Built> {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'services', name, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 1)));
+    return new Promise<Built>((resolve, reject) => {
+      const ports: Record<string, number> = {};
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const event = (() => {
+          try {
+            return JSON.parse(line) as { msg?: string; port?: number };
+          } catch {
+            return {};
+          }
+        })();
+        for (const kind of ['metrics', 'health'] as const) if (event.msg === `${name} ${kind} listening`) ports[kind] = event.port!;
+        if (event.msg === `${name} listening`) {
+          const built = { port: event.port!, ports, child, exited };
+          started.push(built);
+          resolve(built);
+        }
+      });
+      void exited.then((status) => reject(new Error(`built ${name} exited (${status}) before listening: ${stderr.slice(-2000)}`)));
+    });
+  }
+
+  /** The compiled probe's exit code, as Docker's HEALTHCHECK runs it. */
+  async function probe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'packages', 'shared', 'scripts', 'healthcheck.js'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'ignore',
+    });
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  }
+
+  beforeAll(async () => {
+    await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build.ts'), '--link'], { cwd: ROOT, timeout: 300_000 });
+    db = await createScratchDatabase(ADMIN_DATABASE_URL, 'clinote_test_build');
+    const roles = await provisionDatabaseRoles(db.url);
+    secrets = await createMeshSecrets();
+    const common = { LOG_LEVEL: 'warn', GRPC_ADDRESS: '127.0.0.1:0', METRICS_PORT: '0', HEALTH_PORT: '0', OPS_HOST: '127.0.0.1', DB_POOL_MIN: '0', DB_POOL_MAX: '2' };
+    context = await startBuilt('context', { ...common, ...roles.envFor('context'), ...secrets.envFor('context'), CPU_WORKERS: '1' });
+    const peer = `127.0.0.1:${context.port}`;
+    gateway = await startBuilt('gateway', { ...common, ...roles.envFor('gateway'), ...secrets.envFor('gateway'), CONTEXT_ADDR: peer, EMBEDDING_ADDR: peer, EXTRACTION_ADDR: peer });
+  }, 400_000);
+
+  afterAll(async () => {
+    for (const b of started) if (b.child.exitCode === null && b.child.signalCode === null) b.child.kill('SIGKILL');
+    await Promise.all(started.map((b) => b.exited));
+    await db?.drop();
+    if (secrets) rmSync(secrets.dir, { recursive: true, force: true });
+  });
+
+  it('lays out JavaScript packages with their runtime files and no TypeScript', () => {
+    const shared = path.join(ROOT, 'dist', 'packages', 'shared');
+    for (const file of ['src/gen/context.binpb', 'src/clinical-lexicon/lexicon.json', 'src/cpu-worker.mjs', 'src/grpc-server.js', 'scripts/healthcheck.js']) {
+      expect(existsSync(path.join(shared, file)), file).toBe(true);
+    }
+    expect(existsSync(path.join(ROOT, 'dist', 'services', 'extraction', 'src', 'domain', 'offline', 'section-model.json'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'dist', 'services', 'context', 'src', 'domain', 'cpu-tasks.js'))).toBe(true);
+    const manifest = JSON.parse(readFileSync(path.join(shared, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+    expect(Object.values(manifest.exports).some((t) => t.endsWith('.ts'))).toBe(false);
+  });
+
+  it('starts the built services with plain node, and the compiled probe finds them SERVING, over mTLS and on the health port', async () => {
+    expect(await probe([`127.0.0.1:${context.port}`], { SERVICE: 'context', ...secrets.pki.forService('context') })).toBe(0);
+    // Without the certificate the mTLS listener refuses the probe.
+    expect(await probe([`127.0.0.1:${context.port}`], { SERVICE: 'context' })).toBe(1);
+    expect(await probe([], { SERVICE: 'context', HEALTH_PORT: String(context.ports.health) })).toBe(0);
+    expect(await probe([`127.0.0.1:${gateway.port}`], { SERVICE: 'gateway' })).toBe(0);
+    const metrics = await fetch(`http://127.0.0.1:${gateway.ports.metrics}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('target_info');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    // Gone: the probe now fails.
+    expect(await probe([`127.0.0.1:${gateway.port}`], { SERVICE: 'gateway' })).toBe(1);
   });
 });
