@@ -2,10 +2,13 @@
 // reference notes, next to the whole-transcript and copied-nearest-note baselines.
 // Usage: pnpm tsx scripts/dev-offline-quality.ts [--data valid] [--budget 1.0] [--min-p 0.35] [--show N]
 //        [--soap N | --soap D2N068,D2N070]: print the demo SOAP note's structured result for those encounters instead.
+//        [--mts valid|train [--show]]: MTS-Dialog single-section mode instead.
 import { writeFileSync } from 'node:fs';
 import type { ContextExample } from '../packages/shared/src/gen/clinote/common/v1/common.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '../packages/shared/src/fixtures/sops.js';
+import * as mtsData from '../packages/shared/src/fixtures/datasets.js';
 import { loadAciBench, type AciBenchEncounter } from '../packages/shared/src/fixtures/datasets.js';
+import { FieldType } from '../packages/shared/src/gen/clinote/common/v1/common.js';
 import { numericSupport } from '../packages/shared/src/numeric-support.js';
 import { meanRouge, rougeScores, rougeTokens, type RougeF1 } from '../packages/shared/src/rouge.js';
 import { splitNote } from '../services/extraction/src/domain/offline/sections.js';
@@ -136,6 +139,47 @@ function printSoap(which: string): void {
     console.log();
   }
 }
+/**
+ * --mts train|valid: MTS-Dialog single-section mode as eval:aci runs it (one one-field SOP per header,
+ * the nearest past dialogue of the same header as the example), scored against the section text.
+ */
+function runMts(which: string): void {
+  const { loadMtsDialog } = mtsData;
+  const past = loadMtsDialog('train');
+  const cases = loadMtsDialog(which);
+  const mtsVec = tfidfIndex(past.map((p) => p.dialogue));
+  const pastVecs = past.map((p) => mtsVec(p.dialogue));
+  const rouge: RougeF1[] = [];
+  let words = 0;
+  for (const c of cases) {
+    const v = mtsVec(c.dialogue);
+    const best = past
+      .map((p, i) => ({ p, s: p.sectionHeader === c.sectionHeader && !(which === 'train' && p.id === c.id) ? cosine(v, pastVecs[i]!) : -1 }))
+      .sort((a, b) => b.s - a.s)[0]!.p;
+    const title = MTS_TITLES[c.sectionHeader] ?? c.sectionHeader;
+    const sections = [{ key: 'section', title: title.toUpperCase(), instructions: '', fields: [{ key: 'text', label: title, type: FieldType.FIELD_TYPE_TEXT, required: false, instructions: '', enumValues: [], unit: '', codeSystem: '' }] }];
+    const sop = { id: 'mts', userId: 'dev', name: c.sectionHeader, version: 1, active: true, sections };
+    const result = extractOffline({ transcript: c.dialogue, sop, examples: [{ encounterId: best.id, transcript: best.dialogue, note: `${title.toUpperCase()}\n\n${best.sectionText}` }] });
+    const pred = result.sections.flatMap((sec) => sec.fields.map((f) => (f.items.length > 0 ? f.items.join('\n') : f.text))).join('\n');
+    rouge.push(rougeScores(pred, c.sectionText));
+    words += rougeTokens(pred).length;
+    if (process.argv.includes('--show')) console.log(`--- ${c.id} ${c.sectionHeader}\n${pred}\n>>> ${c.sectionText}\n`);
+  }
+  const m = meanRouge(rouge);
+  console.log(`MTS ${which}: R1 ${m.rouge1.toFixed(2)}  R2 ${m.rouge2.toFixed(2)}  RL ${m.rougeL.toFixed(2)}  words ${(words / cases.length).toFixed(0)}`);
+}
+// eval:aci's titles of MTS-Dialog's section codes.
+const MTS_TITLES: Record<string, string> = {
+  GENHX: 'History of present illness', CC: 'Chief complaint', ROS: 'Review of systems', EXAM: 'Physical examination', MEDICATIONS: 'Medications',
+  ALLERGY: 'Allergies', 'FAM/SOCHX': 'Family and social history', PASTMEDICALHX: 'Past medical history', PASTSURGICAL: 'Past surgical history',
+  GYNHX: 'Gynecologic history', OTHER_HISTORY: 'Other history', ASSESSMENT: 'Assessment', PLAN: 'Plan', DIAGNOSIS: 'Diagnosis', DISPOSITION: 'Disposition',
+  EDCOURSE: 'Emergency department course', IMMUNIZATIONS: 'Immunizations', LABS: 'Results', IMAGING: 'Imaging results', PROCEDURES: 'Procedures',
+};
+if (process.argv.includes('--mts')) {
+  runMts(arg('mts', 'valid'));
+  process.exit(0);
+}
+
 if (process.argv.includes('--soap')) {
   printSoap(arg('soap', '3'));
   process.exit(0);

@@ -165,6 +165,15 @@ describe('extractOffline', () => {
     expect(value.grounded).toBe(true);
   });
 
+  it('leaves what the clinician will do out of a one-field history, and keeps it in a one-field plan', () => {
+    const dialogue = ['Doctor: How long have you had the cough?', 'Patient: About three weeks, and it is worse at night.', 'Doctor: We will order a chest x-ray today.'].join('\n');
+    const field = (label: string) => [{ key: 'text', label, type: FieldType.FIELD_TYPE_TEXT, required: false, instructions: '', enumValues: [], unit: '', codeSystem: '' }];
+    const one = (title: string) => extractOffline({ transcript: dialogue, sop: sop([{ key: 's', title: title.toUpperCase(), instructions: '', fields: field(title) }]), examples: [] }).sections[0]!.fields[0]!.text;
+    expect(one('History of present illness')).toMatch(/worse at night/);
+    expect(one('History of present illness')).not.toMatch(/x-ray/);
+    expect(one('Plan')).toMatch(/chest x-ray/);
+  });
+
   it('extracts a full ACI-Bench encounter well within 200 ms', async () => {
     const [encounter] = loadAciBench('valid');
     const extractor = new OfflineExtractor();

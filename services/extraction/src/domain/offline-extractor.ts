@@ -399,8 +399,12 @@ function fillWholeDialogue(m: NoteMaterial, section: SopSection, field: SopField
     const own = fillField({ ...m, layout: undefined, seen: new Set(m.seen) }, section, field);
     if (own.evidence.length > 0) return own;
   }
-  return fieldValue(m, field, m.all());
+  // What the clinician will do belongs to a plan; a history or exam section leaves it out.
+  const planning = planRole(section, field) !== undefined || /\b(?:plan|disposition|course|procedure|instruction)/i.test(`${section.title} ${field.label}`);
+  return fieldValue(m, field, planning ? m.all() : m.all().filter((st) => !PLANNED.test(st.text)));
 }
+
+const PLANNED = /^(?:we|i) (?:will|can|are going to|am going to|would like to|want to|need to|should)\b/i;
 
 /**
  * The offline default extractor: classifies transcript sentences into note sections with a model

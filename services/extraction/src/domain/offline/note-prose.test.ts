@@ -63,3 +63,12 @@ describe('spoken forms', () => {
     expect(asNoteSentence('We are gon na just really try physical therapy.')).toBe('We are going to try physical therapy.');
   });
 });
+
+describe('small talk', () => {
+  it('leaves out greetings and acknowledgements, which state nothing', () => {
+    expect(asNoteSentence("Afternoon, ma'am.")).toBeUndefined();
+    expect(asNoteSentence('Got it.')).toBeUndefined();
+    expect(asNoteSentence('That is right.')).toBeUndefined();
+    expect(asNoteSentence('The pain is right here in the knee.')).toBe('The pain is right here in the knee.');
+  });
+});

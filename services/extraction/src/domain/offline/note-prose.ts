@@ -11,6 +11,9 @@ const OPENERS = /^(?:(?:so|and|but|well|okay|ok|now|yeah|yes|oh|alright|um|uh|li
 const FILLERS = /(,\s*)?\b(?:um+|uh+|uh-huh|mm-hmm|mhm|hmm+|kinda|sorta|gonna|wanna|okay|ok|yeah|yep|yup|nope|sorry|you know|i mean|alright)\b\s*(,?)/gi;
 const BROKEN_WORDS = /\b[a-z]+-(?=[\s,.;]|$)(?!\s+(?:to|or|and|through)\b),?\s*/gi;
 const MIN_WORDS = 3;
+// Conversation that states nothing: greetings, thanks, acknowledgements, addresses ("Afternoon, ma'am.", "I see.", "Got it.").
+const SMALL_TALK =
+  /^(?:(?:good |and )?(?:morning|afternoon|evening)|hello|hi|hey|thanks?|thank (?:you|she|he|the patient)|i see|got it|sure|absolutely|of course|great|perfect|excellent|wonderful|no problem|welcome|nice to meet you|let me (?:take a look|check|see)|look (?:right )?here|that is (?:right|correct|good to know|it|all)|that's (?:right|it)|right|correct|ma'am|sir|miss|doctor|doc|dear|[,.!\s])+$/i;
 // Hedges and intensifiers of speech that a note leaves out ("just", "really", "actually", "gon na").
 const HEDGES = /\b(?:just|really|actually|basically|definitely|certainly|pretty much|kind of|sort of)\s+/gi;
 const SPOKEN_FORMS: [RegExp, string][] = [
@@ -40,6 +43,7 @@ export function withoutContractions(text: string): string {
  * inside it) or repeats a sentence of the note already written, so that the caller leaves it out.
  */
 export function asNoteSentence(sentence: string, seen?: Set<string>, pronouns?: PatientPronouns): string | undefined {
+  if (SMALL_TALK.test(sentence.trim())) return undefined;
   let t = SPOKEN_FORMS.reduce((x, [re, full]) => x.replace(re, full), withoutContractions(sentence))
     .replace(HEDGES, '')
     .replace(OPENERS, '')
