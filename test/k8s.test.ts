@@ -4,6 +4,7 @@
 // Deployment's environment (its ConfigMaps in envFrom order, Secrets as placeholders) must pass
 // that service's own config validation, and every file it names must lie in a volume it mounts.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -11,6 +12,7 @@ import { loadConfig as contextConfig } from '@clinote/context/config.js';
 import { loadConfig as embeddingConfig } from '@clinote/embedding/config.js';
 import { loadConfig as extractionConfig } from '@clinote/extraction/config.js';
 import { loadConfig as gatewayConfig } from '@clinote/gateway/config.js';
+import { RPC_DURATION, RPC_REQUESTS } from '@clinote/shared/metrics.js';
 import { ROOT } from './support/grpc.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -235,3 +237,27 @@ for (const [overlay, expected] of Object.entries(OVERLAYS)) {
     }
   });
 }
+
+describe('deploy/grafana/clinote-dashboard.json', () => {
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy', 'grafana', 'clinote-dashboard.json'), 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+  };
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const documented = new Set([...readme.slice(readme.indexOf('### Metrics')).matchAll(/`((?:clinote|embedding)_[a-z_]+)`/g)].map((m) => m[1]!));
+  const source = [path.join(ROOT, 'packages'), path.join(ROOT, 'services')]
+    .flatMap((dir) => execFileSync('grep', ['-rhoE', "create(Counter|Histogram|UpDownCounter|ObservableGauge)\\([A-Za-z_'.(/$,)]+", '--include=*.ts', '--exclude=*.test.ts', dir], { encoding: 'utf8' }).split('\n'))
+    .join('\n');
+  /** A series name as the exporter writes it, back to the instrument it comes from. */
+  const instrument = (series: string) => series.replace(/_(bucket|count|sum)$/, '');
+
+  it('charts only documented metrics that the code defines', () => {
+    const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b((?:clinote|embedding)_[a-z_]+)\b/g)].map((m) => instrument(m[1]!)))));
+    expect(used.size).toBeGreaterThanOrEqual(10);
+    for (const name of used) {
+      expect(documented.has(name), `${name} in README`).toBe(true);
+      // Counters may be created without the _total the exporter appends (metrics.ts names them by constant).
+      const defined = source.includes(`'${name}'`) || source.includes(`'${name.replace(/_total$/, '')}'`) || [RPC_REQUESTS, RPC_DURATION].includes(name);
+      expect(defined, `${name} defined in code`).toBe(true);
+    }
+  });
+});
