@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractNumbers, numericSupport } from './numeric-support.js';
+import { extractNumbers, numericSupport, spokenNumber } from './numeric-support.js';
 
 describe('extractNumbers', () => {
   it('reads digits, decimals and thousands separators', () => {
@@ -49,5 +49,15 @@ describe('numericSupport', () => {
 
   it('is 1 when the text states no numbers', () => {
     expect(numericSupport('no acute distress', transcript)).toEqual({ supported: 0, total: 0, rate: 1 });
+  });
+});
+
+describe('spokenNumber', () => {
+  it('reads a whole run as one number, or gives undefined', () => {
+    expect(spokenNumber(['one', 'twenty'])).toBe(120);
+    expect(spokenNumber(['ninety', 'eight', 'point', 'six'])).toBe(98.6);
+    expect(spokenNumber(['two', 'thousand', 'two'])).toBe(2002);
+    expect(spokenNumber(['nineteen', 'ninety'])).toBe(1990);
+    expect(spokenNumber(['three', 'four'])).toBeUndefined();
   });
 });

@@ -203,6 +203,22 @@ function scan(text: string, withAlternatives: boolean): number[] {
   return out;
 }
 
+/** Whether a lower-case word is a number word ("seven", "twenty", "hundred"). */
+export function isSpokenNumberWord(word: string): boolean {
+  return NUMBER_WORDS.has(word);
+}
+
+/**
+ * The value of a run of spoken number words when it is one number as a whole ("one twenty" = 120,
+ * "ninety eight point six" = 98.6, "two thousand two" = 2002); undefined otherwise ("three four").
+ * The one parser of spoken numbers: the offline extractor writes them as digits with it, and the
+ * numeric-support check reads them with it.
+ */
+export function spokenNumber(words: readonly string[]): number | undefined {
+  const parsed = parseSpoken(words as string[], 0);
+  return parsed && parsed[1] === words.length ? parsed[0] : undefined;
+}
+
 /** Every number in the text, written as digits or spoken, in order of appearance. */
 export function extractNumbers(text: string): number[] {
   return scan(text, false);

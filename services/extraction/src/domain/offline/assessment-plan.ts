@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { findConcepts } from '@clinote/shared/clinical-lexicon/concepts.js';
 import { isQuestion, normaliseSentence, type PatientPronouns } from './normalise.js';
@@ -74,7 +75,7 @@ export function problemNamed(s: TranscriptSentence): { text: string; span: Evide
     const at = numbered.index + numbered[0].length - numbered[1]!.length;
     if (raw.split(/\s+/).length <= MAX_PROBLEM_WORDS && !NOT_A_PROBLEM.test(raw)) {
       const clinical = CLINICAL_NAME.find(([re]) => re.test(raw))?.[1] ?? raw;
-      return { text: clinical.charAt(0).toUpperCase() + clinical.slice(1), span: { start: s.start + at, end: s.start + at + numbered[1]!.length }, rest: at + numbered[1]!.length };
+      return { text: capitalise(clinical), span: { start: s.start + at, end: s.start + at + numbered[1]!.length }, rest: at + numbered[1]!.length };
     }
   }
   const masked = lower.replace(RESTATED_CUE, (all, lead: string) => `${lead}${' '.repeat(all.length - lead.length)}`);
@@ -96,7 +97,7 @@ function cueProblem(s: TranscriptSentence, lower: string, m: RegExpMatchArray): 
   if (words.length === 0 || words.length > MAX_PROBLEM_WORDS || NOT_A_PROBLEM.test(raw)) return undefined;
   const at = m.index + m[0].length - m[3].length;
   const clinical = CLINICAL_NAME.find(([re]) => re.test(raw))?.[1] ?? raw;
-  return { text: clinical.charAt(0).toUpperCase() + clinical.slice(1), span: { start: s.start + at, end: s.start + at + m[3].length }, rest: at + m[3].length };
+  return { text: capitalise(clinical), span: { start: s.start + at, end: s.start + at + m[3].length }, rest: at + m[3].length };
 }
 
 // Dictation that states nothing on its own ("We will go ahead.", "See how he does.").
@@ -110,7 +111,7 @@ function clauses(text: string): string[] {
     .filter((c) => c.split(' ').length >= 3 && !DICTATION_FRAGMENT.test(c))
     .map((c) => {
       const t = /[.?!]$/.test(c) ? c : `${c}.`;
-      return t.charAt(0).toUpperCase() + t.slice(1);
+      return capitalise(t);
     });
 }
 
@@ -191,7 +192,7 @@ export const PLAN_LABELS: Record<PlanKind, string> = {
 /** A plan action as a list item: "We will order an echocardiogram." → "Order an echocardiogram." */
 export function planItem(text: string): string {
   const t = text.replace(/^(?:we will|we can|we'll|i will)\s+/i, '');
-  return t.charAt(0).toUpperCase() + t.slice(1);
+  return capitalise(t);
 }
 
 // Drug classes and supplements a note writes in lower case; named drugs it capitalises.

@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { digitiseNumbers } from './numbers.js';
 import { lastLineStart, leadThenMarker } from './text-scan.js';
@@ -31,7 +32,7 @@ const SYMPTOMS =
 
 function phrase(text: string): string {
   const t = digitiseNumbers(text.trim()).replace(/\s+/g, ' ');
-  return `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
+  return `${capitalise(t)}.`;
 }
 
 /**
@@ -73,7 +74,7 @@ function corrected(reason: GroundedPhrase, next: TranscriptSentence[]): Grounded
   const answer = next.find((a) => a.speaker === 'patient');
   const m = side && answer ? answer.text.toLowerCase().match(SIDE_CORRECTION) : null;
   if (!m || !answer || m[1] !== side || m[2] === side) return reason;
-  return { text: `${m[2]!.charAt(0).toUpperCase()}${m[2]!.slice(1)}${reason.text.slice(side!.length)}`, spans: [...reason.spans, { start: answer.start, end: answer.end }] };
+  return { text: `${capitalise(m[2]!)}${reason.text.slice(side!.length)}`, spans: [...reason.spans, { start: answer.start, end: answer.end }] };
 }
 
 /** The complaint in the patient's answer to "what brings you in". */
@@ -160,7 +161,7 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
     const found = s.speaker === 'doctor' ? leadThenMarker(s.text.toLowerCase(), NAME_LEAD, AGE_WORD, YEARS_OLD, 1) : undefined;
     const m = found?.lead;
     if (!m || NOT_A_NAME.test(m[2]!) || /^(?:he|she|patient|who|this|that|it|and|so)$/.test(m[2]!)) continue;
-    const surname = m[2]!.charAt(0).toUpperCase() + m[2]!.slice(1);
+    const surname = capitalise(m[2]!);
     const length = m[0].indexOf(m[2]!) + m[2]!.length;
     name = { value: m[1] ? `${TITLE[m[1]]} ${surname}` : surname, span: { start: s.start + m.index, end: s.start + m.index + length } };
     break;
@@ -170,7 +171,7 @@ export function composedOpener(sentences: TranscriptSentence[], pronouns: Patien
     const said = m?.[1]?.match(/^(?:(mr|mrs|ms|miss|mister)(?:\s*\.)?\s*)?([a-z]+)$/);
     if (m && m.index !== undefined && said && !NOT_A_NAME.test(said[2]!) && !TITLE[said[2]!]) {
       const at = s.text.toLowerCase().indexOf(m[1]!, m.index);
-      const surname = said[2]!.charAt(0).toUpperCase() + said[2]!.slice(1);
+      const surname = capitalise(said[2]!);
       name = { value: said[1] ? `${TITLE[said[1]]} ${surname}` : surname, span: { start: s.start + at, end: s.start + at + m[1]!.length } };
       break;
     }

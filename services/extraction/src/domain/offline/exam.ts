@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 import { followedOnLine, lastLineStart, trimEndOf } from './text-scan.js';
 
 // Body systems of a dictated exam finding, in ACI-Bench training-note naming (general clinical
@@ -42,10 +43,6 @@ const ASIDE = /(?!(?<=\s)\s),?\s*which (?:we|i)(?:'ve| have)? (?:\w+ )?(?:heard|
 // "his lower extremities have 1+ pitting edema" → "1+ pitting edema in the lower extremities". The finding
 // starts after the spaces (or is the one space left), so a failed match does not retry every split of them.
 const PART_HAS = /^(?:his|her|the patient's) ((?:bilateral )?(?:lower |upper )?(?:extremities|legs|ankles|feet)) (?:has|have|show|shows),?\s*(\S.*|[^\S\n\r\u2028\u2029])$/i;
-
-function capitalise(t: string): string {
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
 
 /** One clause of a dictated finding as note text, or '' when nothing is left. */
 function findingText(clause: string): string {

@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 /**
  * The short history sections as reference notes write them: lists of conditions, drugs and family
  * illnesses ("Hypertension.", "Lisinopril 20 mg daily.", "Father with history of kidney stones.").
@@ -39,10 +40,6 @@ const DOSE_CHANGE = /\b(?:increase|decrease|adjust|reduce|lower|raise|titrate|do
 /** Drug mentions of the lexicon's medication category in one sentence, as said. */
 function drugMentions(text: string): ConceptMention[] {
   return findConcepts(text).filter((c) => c.category === 'medication' && !GENERIC_DRUGS.has(text.slice(c.start, c.end).toLowerCase()));
-}
-
-function capitalise(t: string): string {
-  return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
 /**

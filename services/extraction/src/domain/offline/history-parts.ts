@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 /**
  * The short sections ACI-Bench notes keep beside the history (medical, surgical, social and family
  * history, medications, allergies, vitals, instructions): which SOP title asks for one, and which
@@ -94,7 +95,7 @@ export function medicationsWithDose(text: string): string[] {
   const out: string[] = [];
   const add = (name: string, dose: string, unit: string, rest: string): void => {
     if (NOT_A_DRUG.has(name)) return;
-    out.push(`${name.charAt(0).toUpperCase()}${name.slice(1)} ${dose} ${unit}${rest.replace(/\ba day\b/, 'daily')}.`);
+    out.push(`${capitalise(name)} ${dose} ${unit}${rest.replace(/\ba day\b/, 'daily')}.`);
   };
   for (const m of t.matchAll(NAME_DOSE)) add(m[1]!, m[2]!, m[3]!, m[0].slice(m[0].indexOf(m[3]!) + m[3]!.length));
   for (const m of t.matchAll(DOSE_OF_NAME)) add(m[3]!, m[1]!, m[2]!, m[0].slice(m[0].indexOf(m[3]!) + m[3]!.length));

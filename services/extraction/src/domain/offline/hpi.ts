@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 /**
  * History-of-present-illness prose from spoken fragments: the clinician's conversational leads go
  * ("I know that he had ..." → "He had ..."), a symptom said without a clause becomes a report
@@ -77,10 +78,6 @@ export function topicAnswer(question: string, answer: string, pronouns: PatientP
   if (rest.split(/\s+/).length < 2 || /\b(?:i|we|you)\b/.test(rest)) return undefined;
   const verb = lead[1] ? 'has been' : 'is';
   return `${capitalise(pronouns.possessive)} ${topic} ${verb} ${rest}.`;
-}
-
-function capitalise(t: string): string {
-  return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 import { digitiseNumbers } from './numbers.js';
 import { lastRunOf, trailingRunOf, trimEndOf } from './text-scan.js';
 import type { Speaker } from './transcript.js';
@@ -116,7 +117,7 @@ export function normaliseSentence(text: string, speaker: Speaker, pronouns: Pati
   t = withProperNouns(t);
   if (!t) return '';
   if (!/[.?!]$/.test(t)) t += '.';
-  return t.charAt(0).toUpperCase() + t.slice(1);
+  return capitalise(t);
 }
 
 // Holidays, weekdays and months a note capitalises; "may", "march" and "fall" are left alone (ordinary words too).
@@ -275,7 +276,7 @@ export function withPronouns(text: string, p: PatientPronouns): string {
     let out = swap[lower];
     if (p.subject === 'he' && lower === 'her') out = next && /^\s+[a-z]/.test(next) && !/^\s+(and|or|to|that|with|for|about|at|in|on)$/.test(next) ? 'his' : 'him';
     if (!out) return all;
-    if (word[0] === word[0]!.toUpperCase()) out = out.charAt(0).toUpperCase() + out.slice(1);
+    if (word[0] === word[0]!.toUpperCase()) out = capitalise(out);
     return `${out}${dot}${next ?? ''}`;
   });
 }

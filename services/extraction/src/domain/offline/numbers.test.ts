@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractNumbers } from '@clinote/shared/numeric-support.js';
 import { digitiseNumbers } from './numbers.js';
 
 describe('digitiseNumbers', () => {
@@ -17,4 +18,14 @@ describe('digitiseNumbers', () => {
     ['a stroke in the year two thousand and two.', 'a stroke in the year 2002.'],
     ['bread and butter', 'bread and butter'],
   ])('%s', (spoken, written) => expect(digitiseNumbers(spoken)).toBe(written));
+});
+
+describe('digitiseNumbers with the shared parser', () => {
+  it('writes years and "oh" hundreds as numeric-support reads them', () => {
+    expect(digitiseNumbers('since nineteen ninety')).toBe('since 1990');
+    expect(digitiseNumbers('a pulse of one oh five')).toBe('a pulse of 105');
+    for (const spoken of ['since nineteen ninety', 'a pulse of one oh five', 'one twenty over eighty']) {
+      expect(extractNumbers(digitiseNumbers(spoken))).toEqual(extractNumbers(spoken));
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { answerPolarity, isQuestion, type PatientPronouns } from './normalise.js';
 import type { TranscriptSentence } from './transcript.js';
@@ -122,7 +123,7 @@ export function reviewOfSystemsLines(findings: SystemFinding[], pronouns: Patien
 
 /** The history's summary of the symptom review: "He reports fatigue. He denies fever and chills." */
 export function symptomSummary(findings: SystemFinding[], pronouns: PatientPronouns): { text: string; spans: EvidenceSpan[] }[] {
-  const subject = pronouns.subject.charAt(0).toUpperCase() + pronouns.subject.slice(1);
+  const subject = capitalise(pronouns.subject);
   const phrase = (f: SystemFinding): string => f.symptom.replace(/\b(?:your|my)\b/g, pronouns.possessive);
   const out: { text: string; spans: EvidenceSpan[] }[] = [];
   const reported = findings.filter((f) => f.present);

@@ -1,3 +1,4 @@
+import { capitalise } from '@clinote/shared/note-style.js';
 /**
  * Social history as clinicians write it ("Drinks alcohol once or twice a year.", "Patient reports
  * she enjoys hiking."): the patient's answers about tobacco, alcohol and drugs, and what they say
@@ -33,10 +34,6 @@ const NOT_SOCIAL = /\b(?:blood (?:pressure|sugars?)|heart rate|fever|we will|sho
 // The clinician's lead-in before what they heard ("i know you said that", "i heard that").
 const HEARD_LEAD = /^(?:.*?\b(?:i know|i heard|i see|i understand|you mentioned|you said)\b(?: that)?(?: you said)?(?: that)?\s*)/;
 const MAX_WORDS = 18;
-
-function capitalise(t: string): string {
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
 
 /** The clause of a sentence that holds the cue: split at commas and "and"/"but", cut to a short span. */
 function cueClause(text: string, cue: RegExp): string | undefined {
