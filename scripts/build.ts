@@ -2,11 +2,12 @@
 // like the workspace (dist/packages/shared, dist/services/<name>), each package with its
 // package.json (exports pointing at .js) and the files its modules read beside themselves at run
 // time (gen/*.binpb for reflection, the lexicon and model JSON, the CPU pool's worker entry).
-// The Dockerfile copies these over a production-only install; `--link` instead links each built
-// package to this checkout's installed dependencies, so the build can be run in place:
-//   node dist/services/gateway/src/main.js
+// The Dockerfile copies these over a production-only install. `--image DIR` does the same here: the
+// workspace manifests and lockfile in DIR, `pnpm install --frozen-lockfile --prod`, the build over it,
+// so DIR is laid out as the image's /app (node DIR/services/gateway/src/main.js). `--link` instead
+// links each built package to this checkout's installed dependencies, to run dist/ in place.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,17 @@ function builtManifest(pkg: string): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** DIR as the image's /app: production dependencies only, then the build over them (Dockerfile `deps` + `runtime`). */
+function imageLayout(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', ...PACKAGES.map((p) => `${p}/package.json`)]) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    copyFileSync(path.join(root, file), path.join(dir, file));
+  }
+  execFileSync('npx', ['-y', 'pnpm@10.34.9', 'install', '--frozen-lockfile', '--prod', '--reporter=silent'], { cwd: dir, stdio: 'inherit' });
+  for (const pkg of PACKAGES) cpSync(path.join(dist, pkg), path.join(dir, pkg), { recursive: true });
+}
+
 /** Each built package's node_modules: the installed dependencies, with workspace packages pointing at their builds. */
 function linkDependencies(): void {
   for (const pkg of PACKAGES) {
@@ -51,7 +63,7 @@ function linkDependencies(): void {
 }
 
 function main(): void {
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--'), options: { link: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--'), options: { link: { type: 'boolean', default: false }, image: { type: 'string' } } });
   rmSync(dist, { recursive: true, force: true });
   execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   let assets = 0;
@@ -69,7 +81,10 @@ function main(): void {
   // name and its dependencies (grpc-js, grpc-health-check) from the package's node_modules.
   renameSync(path.join(dist, 'scripts'), path.join(dist, 'packages', 'shared', 'scripts'));
   if (values.link) linkDependencies();
-  process.stdout.write(`built ${PACKAGES.length} packages into ${path.relative(root, dist)}/ (${assets} runtime assets${values.link ? ', dependencies linked' : ''})\n`);
+  if (values.image) imageLayout(path.resolve(values.image));
+  process.stdout.write(
+    `built ${PACKAGES.length} packages into ${path.relative(root, dist)}/ (${assets} runtime assets${values.link ? ', dependencies linked' : ''}${values.image ? `, image layout in ${values.image}` : ''})\n`,
+  );
 }
 
 main();

@@ -4,7 +4,7 @@
 // `pnpm build` for real, and the built services and health probe started as the image starts them.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -216,8 +216,10 @@ describe('compose secrets', () => {
   });
 });
 
-// `pnpm build`, run here, and what it built started as the image starts it: plain node, no tsx.
+// `pnpm build`, run here, laid out as the image's /app (production dependencies only, the build over
+// them), and started as the image starts it: plain node, no tsx, nothing from this checkout.
 describe('the build', () => {
+  const image = mkdtempSync(path.join(tmpdir(), 'clinote-image-'));
   interface Built {
     port: number;
     ports: Record<string, number>;
@@ -231,8 +233,8 @@ describe('the build', () => {
   let gateway: Built;
 
   function startBuilt(name: string, env: NodeJS.ProcessEnv): Promise<Built> {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'services', name, 'src', 'main.js')], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [path.join(image, 'services', name, 'src', 'main.js')], {
+      cwd: image,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -262,8 +264,8 @@ describe('the build', () => {
 
   /** The compiled probe's exit code, as Docker's HEALTHCHECK runs it. */
   async function probe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'packages', 'shared', 'scripts', 'healthcheck.js'), ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [path.join(image, 'packages', 'shared', 'scripts', 'healthcheck.js'), ...args], {
+      cwd: image,
       env: { PATH: process.env.PATH, ...env },
       stdio: 'ignore',
     });
@@ -271,7 +273,7 @@ describe('the build', () => {
   }
 
   beforeAll(async () => {
-    await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build.ts'), '--link'], { cwd: ROOT, timeout: 300_000 });
+    await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build.ts'), '--image', image], { cwd: ROOT, timeout: 300_000 });
     db = await createScratchDatabase(ADMIN_DATABASE_URL, 'clinote_test_build');
     const roles = await provisionDatabaseRoles(db.url);
     secrets = await createMeshSecrets();
@@ -286,15 +288,20 @@ describe('the build', () => {
     await Promise.all(started.map((b) => b.exited));
     await db?.drop();
     if (secrets) rmSync(secrets.dir, { recursive: true, force: true });
+    rmSync(image, { recursive: true, force: true });
   });
 
   it('lays out JavaScript packages with their runtime files and no TypeScript', () => {
-    const shared = path.join(ROOT, 'dist', 'packages', 'shared');
+    const shared = path.join(image, 'packages', 'shared');
     for (const file of ['src/gen/context.binpb', 'src/clinical-lexicon/lexicon.json', 'src/cpu-worker.mjs', 'src/grpc-server.js', 'scripts/healthcheck.js']) {
       expect(existsSync(path.join(shared, file)), file).toBe(true);
     }
-    expect(existsSync(path.join(ROOT, 'dist', 'services', 'extraction', 'src', 'domain', 'offline', 'section-model.json'))).toBe(true);
-    expect(existsSync(path.join(ROOT, 'dist', 'services', 'context', 'src', 'domain', 'cpu-tasks.js'))).toBe(true);
+    expect(existsSync(path.join(image, 'services', 'extraction', 'src', 'domain', 'offline', 'section-model.json'))).toBe(true);
+    expect(existsSync(path.join(image, 'services', 'context', 'src', 'domain', 'cpu-tasks.js'))).toBe(true);
+    expect(existsSync(path.join(shared, 'src', 'grpc-server.ts'))).toBe(false);
+    // Production dependencies only: no TypeScript compiler, no test runner.
+    expect(existsSync(path.join(image, 'node_modules', '.pnpm', 'lock.yaml'))).toBe(true);
+    expect(readdirSync(path.join(image, 'node_modules', '.pnpm')).filter((d) => /^(typescript|vitest)@/.test(d))).toEqual([]);
     const manifest = JSON.parse(readFileSync(path.join(shared, 'package.json'), 'utf8')) as { exports: Record<string, string> };
     expect(Object.values(manifest.exports).some((t) => t.endsWith('.ts'))).toBe(false);
   });
