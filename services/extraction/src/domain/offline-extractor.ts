@@ -7,7 +7,7 @@ import { isGrounded } from './grounding.js';
 import { answeredQuestion, isQuestion, normaliseSentence, patientPronouns, withPronouns, type PatientPronouns } from './offline/normalise.js';
 import { chiefComplaint, composedOpener, dictatedOpener } from './offline/chief-complaint.js';
 import { bundledSectionModel, type SectionModel } from './offline/section-model.js';
-import { NOTE_SECTIONS, sectionOfHeader, type NoteSection } from './offline/sections.js';
+import { NOTE_SECTIONS, type NoteSection } from './offline/sections.js';
 import { DEFAULT_SELECTION, scoreSentences, selectSentences, type SelectionOptions } from './offline/select.js';
 import { supportedTemplateSentences } from './offline/template.js';
 import { examFindings } from './offline/exam.js';
@@ -21,6 +21,7 @@ import { socialHistory } from './offline/social-history.js';
 import { visitInstructions } from './offline/instructions.js';
 import { parseTranscript, type Speaker, type TranscriptSentence } from './offline/transcript.js';
 import { renderNote } from './render.js';
+import { planRole, routeField, sourcesFor } from './offline/routing.js';
 import { exampleLayout, headerFor } from './offline/example-layout.js';
 import { inNoteStyle } from './offline/note-prose.js';
 
@@ -137,37 +138,6 @@ function joinProse(found: Statement[]): string {
 }
 
 
-// Words that tie a SOP field or section to a model section when its title is not a known header.
-const SECTION_CUES: [RegExp, NoteSection[]][] = [
-  [/\b(chief complaint|reason for (the )?visit|presenting complaint)\b/, ['chief_complaint']],
-  [/\b(history|hpi|subjective|symptom|medication|allerg)/, ['history']],
-  [/\b(review of systems|ros)\b/, ['review_of_systems']],
-  [/\b(exam|vital|blood pressure|heart rate|pulse|temperature|objective)/, ['physical_exam']],
-  [/\b(result|lab|imaging|x-ray|test)/, ['results']],
-  [/\b(assessment|plan|impression|diagnos|treatment|follow)/, ['assessment_plan']],
-];
-
-/** Which model sections feed a SOP field: its own label first, then its section's title. */
-export function sourcesFor(section: SopSection, field: SopField): NoteSection[] {
-  const direct = sectionOfHeader(field.label) ?? sectionOfHeader(field.key.replace(/_/g, ' '));
-  if (direct) return [direct];
-  const fieldText = `${field.label} ${field.key.replace(/_/g, ' ')} ${field.instructions}`.toLowerCase();
-  for (const [re, sections] of SECTION_CUES) if (re.test(`${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase())) return sections;
-  const bySection = sectionOfHeader(section.title);
-  if (bySection) return [bySection];
-  for (const [re, sections] of SECTION_CUES) if (re.test(fieldText)) return sections;
-  const title = section.title.toLowerCase();
-  if (/subjective/.test(title)) return ['chief_complaint', 'history', 'review_of_systems'];
-  if (/objective/.test(title)) return ['physical_exam', 'results'];
-  return [];
-}
-
-// Field-specific filters applied to a source section's statements (what makes a line a medication, ...).
-const FIELD_FILTERS: [RegExp, RegExp][] = [
-  [/medication|drug|prescription/, /\b(\d+ ?mg|milligrams?|taking|takes|prescri|medication|medicine|pills?|tablets?|dose)\b/i],
-  [/allerg/, /\ballerg/i],
-];
-
 /** What the extractor found in one transcript, shared by all fields of a SOP. */
 interface NoteMaterial {
   transcript: string;
@@ -268,18 +238,6 @@ function partValue(m: NoteMaterial, field: SopField, part: HistoryPart, ownSecti
 
 const AGREEMENT_TEXT = 'Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.';
 
-/** Which part of the assessment and plan a field holds, from its label (or its section's title). */
-export function planRole(section: SopSection, field: SopField): 'assessment_plan' | 'assessment' | 'plan' | undefined {
-  const own = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
-  const text = sourcesFor(section, field).includes('assessment_plan') ? own : '';
-  const assessment = /\b(assessment|impression|diagnos[ie]s|problems?)\b/.test(text);
-  const plan = /\bplan\b/.test(text);
-  if (assessment && plan) return 'assessment_plan';
-  if (assessment) return 'assessment';
-  if (plan) return 'plan';
-  return undefined;
-}
-
 /** The problems and their statements; without named problems, the section's statements as one. */
 function problemsOrSection(m: NoteMaterial): AssessedProblem[] {
   if (m.problems.length > 0) return m.problems;
@@ -333,48 +291,55 @@ function planStatements(m: NoteMaterial): Statement[] {
   return out;
 }
 
-/** Fills one SOP field from the selected statements (or the whole transcript for specific lookups). */
+/** Fills one SOP field by its route (see offline/routing.ts). */
 function fillField(m: NoteMaterial, section: SopSection, field: SopField): FieldValue {
-  const part = historyPartOf(field.label) ?? (section.fields.length === 1 ? historyPartOf(section.title) : undefined);
-  if (part) return partValue(m, field, part, section.fields.length === 1);
-  const key = `${field.label} ${field.key.replace(/_/g, ' ')}`.toLowerCase();
-  const vitalKind = vitalKindOf(key);
-  if (vitalKind) {
-    const vital = m.vitals.find((v) => v.kind === vitalKind);
-    return vital ? vitalValue(m.transcript, field, vital) : emptyValue(field.key);
+  const route = routeField(section, field);
+  switch (route.kind) {
+    case 'history_part':
+      return partValue(m, field, route.part, route.ownSection);
+    case 'vital': {
+      const vital = m.vitals.find((v) => v.kind === route.vital);
+      return vital ? vitalValue(m.transcript, field, vital) : emptyValue(field.key);
+    }
+    case 'lookup':
+      return fieldValue(m, field, m.all().filter((s) => route.filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
+    case 'assessment_plan':
+      return fieldValue(m, field, assessmentAndPlanStatements(m));
+    case 'assessment':
+      return fieldValue(m, field, assessmentStatements(m));
+    case 'plan':
+      return fieldValue(m, field, planStatements(m));
+    case 'chief_complaint':
+      return fieldValue(m, field, m.chiefComplaint ? [m.chiefComplaint] : (m.bySection.get('chief_complaint') ?? []));
+    case 'history':
+      return historyValue(m, field, route.sources.flatMap((s) => m.bySection.get(s) ?? []));
+    case 'sections':
+      return fieldValue(m, field, route.sources.flatMap((s) => m.bySection.get(s) ?? []));
   }
-  const filter = FIELD_FILTERS.find(([re]) => re.test(key))?.[1];
-  if (filter) return fieldValue(m, field, m.all().filter((s) => filter.test(s.text)).slice(0, field.type === FieldType.FIELD_TYPE_LIST ? 8 : 1));
-  const role = planRole(section, field);
-  if (role === 'assessment_plan') return fieldValue(m, field, assessmentAndPlanStatements(m));
-  if (role === 'assessment') return fieldValue(m, field, assessmentStatements(m));
-  if (role === 'plan') return fieldValue(m, field, planStatements(m));
-  const sources = sourcesFor(section, field);
-  if (sources.length === 1 && sources[0] === 'chief_complaint' && m.chiefComplaint) return fieldValue(m, field, [m.chiefComplaint]);
-  const found = sources.flatMap((s) => m.bySection.get(s) ?? []);
-  if (sources[0] === 'history') {
-    // The one-line summary opens the history, once; the symptom review closes it.
-    const opener = m.opener;
-    // Neither the summary again nor what the clinician said about the plan belongs to the history.
-    // Nor what a social history section of the same note already states.
-    const planned = [
-      ...(opener?.spans ?? []),
-      ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans)),
-      ...(m.ownSections.has('social_history') ? m.social().flatMap((st) => st.spans) : []),
-    ];
-    let rest = found
-      .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
-      .flatMap((st) => {
-        const text = m.pronouns ? hpiStatement(st.text, m.pronouns, st.speaker) : st.text;
-        return text ? [{ ...st, text }] : [];
-      });
-    if (m.sentences && m.pronouns) rest = withTopicAnswers(rest, m.sentences, m.pronouns);
-    // The summary adds only symptoms the history's own sentences do not already name.
-    const told = rest.map((st) => st.text.toLowerCase()).join(' ');
-    const symptoms = symptomSummary(m.findings.filter((f) => !told.includes(f.symptom)), m.pronouns ?? patientPronouns(m.transcript));
-    return fieldValue(m, field, [...(opener ? [opener] : []), ...rest, ...symptoms]);
-  }
-  return fieldValue(m, field, found);
+}
+
+/** The history of present illness: the one-line summary, the history's own statements, then the symptom review. */
+function historyValue(m: NoteMaterial, field: SopField, found: Statement[]): FieldValue {
+  // The one-line summary opens the history, once; the symptom review closes it.
+  const opener = m.opener;
+  // Neither the summary again nor what the clinician said about the plan belongs to the history.
+  // Nor what a social history section of the same note already states.
+  const planned = [
+    ...(opener?.spans ?? []),
+    ...m.problems.flatMap((p) => p.statements.flatMap((st) => st.spans)),
+    ...(m.ownSections.has('social_history') ? m.social().flatMap((st) => st.spans) : []),
+  ];
+  let rest = found
+    .filter((st) => !st.spans.some((sp) => planned.some((o) => sp.start < o.end && o.start < sp.end)))
+    .flatMap((st) => {
+      const text = m.pronouns ? hpiStatement(st.text, m.pronouns, st.speaker) : st.text;
+      return text ? [{ ...st, text }] : [];
+    });
+  if (m.sentences && m.pronouns) rest = withTopicAnswers(rest, m.sentences, m.pronouns);
+  // The summary adds only symptoms the history's own sentences do not already name.
+  const told = rest.map((st) => st.text.toLowerCase()).join(' ');
+  const symptoms = symptomSummary(m.findings.filter((f) => !told.includes(f.symptom)), m.pronouns ?? patientPronouns(m.transcript));
+  return fieldValue(m, field, [...(opener ? [opener] : []), ...rest, ...symptoms]);
 }
 
 const STUDY_READ = /\b(?:results? of|x-ray|mri|ct scan|cat scan|echocardiogram|ultrasound|ekg|ecg|lab work|blood work|hemoglobin a1c)\b/i;
