@@ -61,7 +61,7 @@ export async function runExtraction(deps: GatewayDeps, req: ExtractRequest, ctx:
   }
   const selection = await phases.run('phase_3_smart_context_selection', () => selectContext(deps, peers, req, embedded));
   // Phases 4 and 5 are one hop: the extraction service runs (and times) both, each SOP evaluated as it is extracted.
-  const notes = await extractAndEvaluate(peers, req, gathered, selection, phases);
+  const notes = await extractAndEvaluate(peers, req, selection, phases);
   const saved = await phases.run('database_save_and_embeddings', () =>
     saveEncounter(peers, req, userId, { embedded, selection, notes, timings: phases.timings }),
   );
@@ -108,14 +108,20 @@ class PhaseClock {
   }
 }
 
-/** phase 2: the SOPs and an idempotent replay, in parallel with the transcript's embedding; one failing cancels the other. */
+/**
+ * phase 2: with an idempotency key, its replay if one was saved (GatherContext), in parallel with the
+ * transcript's embedding; one failing cancels the other. Without a key there is nothing to look for:
+ * the SOPs are read and checked by selection (phase 3), so this is the embedding alone, one hop fewer.
+ */
 async function gatherAndEmbed(peers: Peers, req: ExtractRequest): Promise<{ gathered: GatherContextResponse; embedded: EmbedBatchResponse }> {
+  const embed = (p: Peers) => p.embedding((c) => c.embedBatch, { texts: [req.transcript] });
+  if (!req.idempotencyKey) return { gathered: { sops: [], candidateCount: 0, existing: undefined }, embedded: await embed(peers) };
   const sibling = new AbortController();
   const both = peers.within({ signal: peers.signal ? AbortSignal.any([peers.signal, sibling.signal]) : sibling.signal });
   try {
     const [gathered, embedded] = await Promise.all([
       both.context((c) => c.gatherContext, { userId: '', sopIds: req.sopIds, idempotencyKey: req.idempotencyKey, embeddingModel: '' }),
-      both.embedding((c) => c.embedBatch, { texts: [req.transcript] }),
+      embed(both),
     ]);
     return { gathered, embedded };
   } catch (err: unknown) {
@@ -124,7 +130,7 @@ async function gatherAndEmbed(peers: Peers, req: ExtractRequest): Promise<{ gath
   }
 }
 
-/** phase 3: the past encounters to give as examples, ranked over the warm pool of the embedding's model. */
+/** phase 3: the requested SOPs (checked: unknown, foreign or inactive ones refused) and the past encounters to give as examples, ranked over the warm pool of the embedding's model. */
 function selectContext(deps: GatewayDeps, peers: Peers, req: ExtractRequest, embedded: EmbedBatchResponse): Promise<SelectContextResponse> {
   return peers.context((c) => c.selectContext, {
     userId: '',
@@ -151,7 +157,7 @@ interface Notes {
  * idempotency key), each evaluated (grounding, completeness, consistency, numeric support and, with a
  * reference note, ROUGE) as soon as it is extracted. Their spans and durations are the extraction service's.
  */
-async function extractAndEvaluate(peers: Peers, req: ExtractRequest, gathered: GatherContextResponse, selection: SelectContextResponse, phases: PhaseClock): Promise<Notes> {
+async function extractAndEvaluate(peers: Peers, req: ExtractRequest, selection: SelectContextResponse, phases: PhaseClock): Promise<Notes> {
   const bySop: ExtractedSop[] = [];
   let summary: ExtractNotesSummary | undefined;
   let received = 0;
@@ -159,7 +165,7 @@ async function extractAndEvaluate(peers: Peers, req: ExtractRequest, gathered: G
   const stream = peers.extractionStream((c) => c.extractNotes, {
     userId: '',
     transcript: req.transcript,
-    sops: gathered.sops,
+    sops: selection.sops,
     examples: selection.examples,
     idempotencyKey: req.idempotencyKey,
     referenceNote: req.referenceNote,
@@ -174,7 +180,7 @@ async function extractAndEvaluate(peers: Peers, req: ExtractRequest, gathered: G
   }
   // Another call with the same key recorded its results first: those are the ones to save.
   const kept = summary?.recorded.length ? summary.recorded : bySop;
-  if (!summary || kept.length !== gathered.sops.length || kept.some((s) => !s?.result)) {
+  if (!summary || kept.length !== selection.sops.length || kept.some((s) => !s?.result)) {
     throw new FailedPreconditionError('the extraction service ended its stream without every SOP and a summary');
   }
   phases.ended('baml_extraction', summary.extractionDurationMs);
