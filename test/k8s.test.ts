@@ -12,7 +12,7 @@ import { loadConfig as contextConfig } from '@clinote/context/config.js';
 import { loadConfig as embeddingConfig } from '@clinote/embedding/config.js';
 import { loadConfig as extractionConfig } from '@clinote/extraction/config.js';
 import { loadConfig as gatewayConfig } from '@clinote/gateway/config.js';
-import { RPC_DURATION, RPC_REQUESTS } from '@clinote/shared/metrics.js';
+import { DB_POOL_CONNECTIONS, RPC_DURATION, RPC_REQUESTS } from '@clinote/shared/metrics.js';
 import { ROOT } from './support/grpc.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -256,7 +256,7 @@ describe('deploy/grafana/clinote-dashboard.json', () => {
     for (const name of used) {
       expect(documented.has(name), `${name} in README`).toBe(true);
       // Counters may be created without the _total the exporter appends (metrics.ts names them by constant).
-      const defined = source.includes(`'${name}'`) || source.includes(`'${name.replace(/_total$/, '')}'`) || [RPC_REQUESTS, RPC_DURATION].includes(name);
+      const defined = source.includes(`'${name}'`) || source.includes(`'${name.replace(/_total$/, '')}'`) || [RPC_REQUESTS, RPC_DURATION, DB_POOL_CONNECTIONS].includes(name);
       expect(defined, `${name} defined in code`).toBe(true);
     }
   });

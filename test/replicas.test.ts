@@ -21,7 +21,7 @@ import { ContextServiceClient } from '@clinote/shared/gen/clinote/context/v1/con
 import { EmbeddingServiceClient } from '@clinote/shared/gen/clinote/embedding/v1/embedding.js';
 import { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { bearerInterceptor } from '@clinote/shared/grpc-client.js';
-import { RPC_REQUESTS, sampleValue } from '@clinote/shared/metrics.js';
+import { DB_POOL_CONNECTIONS, RPC_REQUESTS, sampleValue } from '@clinote/shared/metrics.js';
 import { createScratchDatabase } from '@clinote/shared/scratch-database.js';
 import { createMeshSecrets, type MeshSecrets } from '../scripts/lib/mesh.js';
 import { probeHealth } from '../scripts/lib/processes.js';
@@ -201,6 +201,9 @@ describe('two replicas of each internal service behind one gateway', () => {
     expect(ok).toBe(STEADY_EXTRACTIONS);
     const { shares, counts } = await sharesOf(replicas, before);
     process.stdout.write(`replica call shares (steady, ${STEADY_EXTRACTIONS} extractions): ${JSON.stringify(shares)} counts ${JSON.stringify([...counts.values()])}\n`);
+    // Each replica reports its own database pool (DB_POOL_MAX=5 here).
+    const exposition = await (await fetch(`http://127.0.0.1:${replicas.context[0]!.metricsPort}/metrics`)).text();
+    expect(sampleValue(exposition, DB_POOL_CONNECTIONS, { pool: 'context', state: 'max' })).toBe(5);
     for (const name of INTERNAL) {
       expect([...counts].filter(([r]) => r.name === name).reduce((a, [, n]) => a + n, 0), name).toBeGreaterThanOrEqual(STEADY_EXTRACTIONS);
       for (const share of shares[name]!) expect(share, name).toBeGreaterThanOrEqual(0.3);

@@ -104,3 +104,48 @@ export function sampleValue(exposition: string, name: string, labels: Record<str
   }
   return total;
 }
+
+export const DB_POOL_CONNECTIONS = 'clinote_db_pool_connections';
+
+/** What the pool gauge reads of an ORM: MikroORM's knex, whose tarn pool counts its connections. */
+interface KnexBacked {
+  em: { getConnection(): { getKnex(): unknown } };
+}
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  max?: number;
+}
+
+const watchedPools = new Set<{ name: string; orm: WeakRef<KnexBacked> }>();
+let poolGauge: ReturnType<ReturnType<typeof metrics.getMeter>['createObservableGauge']> | undefined;
+
+/**
+ * Database pool usage as clinote_db_pool_connections{pool, state=used|free|pending|max}. The ORM is
+ * held weakly and read only while its pool exists, so a closed one simply stops reporting.
+ */
+export function observeDatabasePool(orm: KnexBacked, name: string): void {
+  watchedPools.add({ name, orm: new WeakRef(orm) });
+  if (poolGauge) return;
+  poolGauge = metrics.getMeter('clinote-db').createObservableGauge(DB_POOL_CONNECTIONS, { description: 'Database pool connections by state (pending: callers waiting for one)' });
+  poolGauge.addCallback((result) => {
+    for (const watched of watchedPools) {
+      const orm = watched.orm.deref();
+      let pool: TarnPool | undefined;
+      try {
+        pool = (orm?.em.getConnection().getKnex() as { client?: { pool?: TarnPool } } | undefined)?.client?.pool;
+      } catch {
+        pool = undefined;
+      }
+      if (!orm || !pool || typeof pool.numUsed !== 'function') {
+        if (!orm) watchedPools.delete(watched);
+        continue;
+      }
+      result.observe(pool.numUsed(), { pool: watched.name, state: 'used' });
+      result.observe(pool.numFree(), { pool: watched.name, state: 'free' });
+      result.observe(pool.numPendingAcquires(), { pool: watched.name, state: 'pending' });
+      if (typeof pool.max === 'number') result.observe(pool.max, { pool: watched.name, state: 'max' });
+    }
+  });
+}

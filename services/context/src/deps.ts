@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
+import { observeDatabasePool } from '@clinote/shared/metrics.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import type { ContextConfig } from './config.js';
 import { CandidatePoolCache } from './domain/candidate-pool.js';
@@ -30,6 +31,7 @@ export async function createDeps(config: ContextConfig, overrides: { onQuery?: (
     migrations: contextMigrations,
     onQuery: overrides.onQuery,
   });
+  observeDatabasePool(orm, 'context');
   const cpuPool = createContextCpuPool({ threads: config.CPU_WORKERS, maxQueue: config.CPU_MAX_QUEUE });
   logger.info({ cpu_workers: cpuPool.threads }, 'cpu pool started');
   return {

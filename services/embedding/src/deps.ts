@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
+import { observeDatabasePool } from '@clinote/shared/metrics.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import { loadCacheKeySecret } from './cache-key-secret.js';
 import type { EmbeddingConfig } from './config.js';
@@ -49,6 +50,7 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
     entities: embeddingEntities,
     migrations: embeddingMigrations,
   });
+  observeDatabasePool(orm, 'embedding');
   let redis: Redis | null = null;
   if (config.REDIS_URL) {
     redis = new Redis(config.REDIS_URL, { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS });

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
+import { observeDatabasePool } from '@clinote/shared/metrics.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import type { ExtractionConfig } from './config.js';
 import { createExtractionCpuPool, type ExtractionCpuPool } from './domain/cpu-pool.js';
@@ -46,6 +47,7 @@ export async function createDeps(config: ExtractionConfig): Promise<ExtractionDe
     entities: extractionEntities,
     migrations: extractionMigrations,
   });
+  observeDatabasePool(orm, 'extraction');
   const cpuPool = createExtractionCpuPool({ threads: config.EXTRACTION_WORKERS, maxQueue: config.EXTRACTION_MAX_QUEUE });
   const extractor = createExtractor(config, cpuPool);
   logger.info({ extractor: extractor.name, cpu_workers: cpuPool.threads }, 'extractor selected');

@@ -4,6 +4,7 @@ import { ExtractionServiceClient } from '@clinote/shared/gen/clinote/extraction/
 import { createPeerClient } from '@clinote/shared/grpc-client.js';
 import { grpcCredentials } from '@clinote/shared/grpc-tls.js';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
+import { observeDatabasePool } from '@clinote/shared/metrics.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
 import { ensureDevAuth } from '@clinote/shared/auth/dev-auth.js';
 import { IdentitySigner } from '@clinote/shared/auth/identity-token.js';
@@ -42,6 +43,7 @@ export async function createDeps(config: GatewayConfig, overrides: { onQuery?: (
     migrations: gatewayMigrations,
     onQuery: overrides.onQuery,
   });
+  observeDatabasePool(orm, 'gateway');
   const keys = await authKeys(config, logger);
   const users = new UserRepository(() => orm.em.fork());
   const auth = new GatewayAuth({
