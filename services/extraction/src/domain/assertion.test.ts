@@ -1,6 +1,6 @@
 import { Certainty, Experiencer, Temporality } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { describe, expect, it } from 'vitest';
-import { assertFinding, assertionsOf } from './assertion.js';
+import { assertFinding, assertionsOf, hasNegation, isNegatedIn } from './assertion.js';
 
 /** Asserts the first occurrence of `finding` inside a transcript. */
 function judge(transcript: string, finding: string, occurrence = 0) {
@@ -134,5 +134,20 @@ describe('assertionsOf', () => {
       expect(judge(span)).toEqual(assertFinding(transcript, span));
     }
     expect(judge({ start: transcript.indexOf('chest'), end: transcript.indexOf('chest') + 10 }).certainty).toBe(Certainty.CERTAINTY_NEGATED);
+  });
+});
+
+describe('hasNegation and isNegatedIn (the one negation path of the offline extractor)', () => {
+  it('finds a NegEx trigger, not a pseudo-trigger', () => {
+    expect(hasNegation('She denies chest pain.')).toBe(true);
+    expect(hasNegation("she does n't have a fever")).toBe(true);
+    expect(hasNegation('No change in the swelling.')).toBe(false);
+    expect(hasNegation('She reports chest pain.')).toBe(false);
+  });
+
+  it('judges the finding itself: "no fever but a cough" negates fever only', () => {
+    const s = 'she has no fever but a cough';
+    expect(isNegatedIn(s, s.indexOf('fever'), s.indexOf('fever') + 5)).toBe(true);
+    expect(isNegatedIn(s, s.indexOf('cough'), s.indexOf('cough') + 5)).toBe(false);
   });
 });

@@ -238,6 +238,28 @@ function judgeSentence(tokens: Token[], f0: number, f1: number): Judged {
   };
 }
 
+/**
+ * Whether a text states a negation at all (a NegEx trigger before or after some finding; pseudo-
+ * triggers such as "no change" and "not sure" do not count): the polarity test of text without a
+ * finding span, e.g. a past note's sentence and the transcript window that must support it.
+ */
+export function hasNegation(text: string): boolean {
+  const tokens = tokenize(text, 0);
+  const blocked = blockedBy(tokens, [...PSEUDO, ...POSSIBLE_PRE.filter((p) => p.length > 1)]);
+  return findAll(tokens, NEGATION_PRE, blocked).length > 0 || findAll(tokens, NEGATION_POST, blocked).length > 0;
+}
+
+/**
+ * Whether the finding at [start, end) of one sentence is negated by NegEx's rules (a trigger before it
+ * within its window, or after it, with no terminator between).
+ */
+export function isNegatedIn(sentence: string, start: number, end: number): boolean {
+  const tokens = tokenize(sentence, 0);
+  const inSpan = tokens.flatMap((t, i) => (t.start < end && t.end > start ? [i] : []));
+  if (inSpan.length === 0) return false;
+  return judgeSentence(tokens, inSpan[0]!, inSpan.at(-1)!).certainty === Certainty.CERTAINTY_NEGATED;
+}
+
 const DEFAULT: Assertion = {
   certainty: Certainty.CERTAINTY_AFFIRMED,
   temporality: Temporality.TEMPORALITY_CURRENT,

@@ -1,3 +1,4 @@
+import { hasNegation } from '../assertion.js';
 import { capitalise } from '@clinote/shared/note-style.js';
 /**
  * The short history sections as reference notes write them: lists of conditions, drugs and family
@@ -99,7 +100,6 @@ const VAGUE_PROBLEMS = new Set(
 const CHRONIC = /^(?:hypertension|type 2 diabetes|diabetes|diabetes mellitus|asthma|copd|congestive heart failure|atrial fibrillation|hyperlipidemia|hypothyroidism|hyperthyroidism|depression|anxiety|arthritis|osteoarthritis|rheumatoid arthritis|gerd|sleep apnea|neuropathy|kidney disease|gout|migraines?|epilepsy|obesity)$/;
 // "no family history of", "nobody in my family": a denial tied to the family, not any "not" nearby.
 const FAMILY_DENIED = /\b(?:no|denies|denied|negative for|not aware of any|no known|nobody|no one)\b(?:\s+\S+){0,4}\s+(?:family|relatives?)\b/;
-const NEGATED = /\b(?:no|not|denies|denied|never|nobody|none|negative)\b/;
 
 /**
  * Lexicon problems of a sentence, as said ("type 2 diabetes", "kidney stones"), digitised; a lay
@@ -124,7 +124,7 @@ export function medicalHistory(sentences: TranscriptSentence[]): HistoryItem[] {
   const items = new Map<string, HistoryItem>();
   for (const s of sentences) {
     const lower = s.text.toLowerCase();
-    if (FAMILY.test(lower) || NEGATED.test(lower) || /\?\s*$/.test(lower)) continue;
+    if (FAMILY.test(lower) || hasNegation(lower) || /\?\s*$/.test(lower)) continue;
     const previous = sentences[s.index - 1];
     const answers = s.speaker !== 'doctor' && previous?.speaker === 'doctor' && /\b(?:medical (?:history|problems?)|health problems?|history of)\b/.test(previous.text.toLowerCase());
     const told = answers || OWN_HISTORY.test(lower);

@@ -1,3 +1,4 @@
+import { isNegatedIn } from '../assertion.js';
 import { capitalise } from '@clinote/shared/note-style.js';
 import type { EvidenceSpan } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { answerPolarity, isQuestion, type PatientPronouns } from './normalise.js';
@@ -21,7 +22,6 @@ const SYSTEMS: [string, RegExp][] = [
   ['Skin', /\b(rash(?:es)?|itching|skin lesions?|bruising)\b/g],
 ];
 
-const NEGATED_BEFORE = /\b(?:no|not|don't|do n't|haven't|have n't|hasn't|has n't|never|denies|denied|without|any)\s+(?:\w+\s+){0,3}$/;
 
 /** One symptom the patient endorsed or denied, with the span that says so. */
 export interface SystemFinding {
@@ -80,8 +80,8 @@ export function reviewOfSystems(sentences: TranscriptSentence[]): SystemFinding[
       return;
     }
     if (isQuestion(s.text)) return;
-    const lower = s.text.toLowerCase();
-    for (const m of symptomsIn(s.text)) add({ system: m.system, symptom: m.symptom, present: !NEGATED_BEFORE.test(lower.slice(0, m.at)), span: { start: s.start, end: s.end } });
+    // NegEx decides whether the symptom itself is negated ("no fever", "she has n't had any nausea").
+    for (const m of symptomsIn(s.text)) add({ system: m.system, symptom: m.symptom, present: !isNegatedIn(s.text, m.at, m.at + 1), span: { start: s.start, end: s.end } });
   });
   return out;
 }

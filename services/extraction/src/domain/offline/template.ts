@@ -6,6 +6,7 @@ import type { TranscriptSentence } from './transcript.js';
 import { tokenize } from './transcript.js';
 import { digitiseNumbers } from './numbers.js';
 import { stem } from './stem.js';
+import { hasNegation } from '../assertion.js';
 
 /**
  * Words of note phrasing that state no fact about a patient ("the patient reports that ..."). A past
@@ -23,8 +24,6 @@ const PHRASING = new Set(
   ).split(' '),
 );
 
-// Polarity words: a negated template sentence needs a negation in its evidence, and the other way round.
-const NEGATION = /\b(no|not|denies|denied|deny|negative|without|none|never|nope|n't|don't|didn't|haven't|hasn't|doesn't|isn't|wasn't|can't|cannot|nothing)\b/;
 const LATERAL = /\b(left|right|bilateral|bilaterally)\b/g;
 
 /** A template sentence reused because this transcript supports all it says. */
@@ -76,7 +75,8 @@ function windows(sentences: TranscriptSentence[]): Window[] {
         stems: new Set(p.sequence),
         sequence: p.sequence,
         numbers: new Set(p.numbers),
-        negated: NEGATION.test(text),
+        // Polarity: a negated template sentence needs a negation in its evidence, and the other way round.
+        negated: hasNegation(text),
         laterality: new Set(text.match(LATERAL) ?? []),
         spans: [{ start: sentences[i]!.start, end: sentences[i + n - 1]!.end }],
         words: p.words,
@@ -153,7 +153,7 @@ export function supportedTemplateSentences(examples: ContextExample[], sentences
         }
         continue;
       }
-      const negated = NEGATION.test(ns.text.toLowerCase());
+      const negated = hasNegation(ns.text);
       const lateral = ns.text.toLowerCase().match(LATERAL) ?? [];
       // A label's short value ("Blood Pressure: Elevated.") must be said with the label, not anywhere in the window.
       const valueStems = ns.label ? [...new Set(tokenize(ns.text).filter((t) => !PHRASING.has(t) && !/^\d/.test(t)).map(stem))] : [];
