@@ -45,18 +45,25 @@ function rougeN(pred: string[], ref: string[], n: number): number {
   return f1(overlap, Math.max(0, pred.length - n + 1), Math.max(0, ref.length - n + 1));
 }
 
-/** Length of the longest common subsequence, with one rolling row to keep memory linear. */
+/** Length of the longest common subsequence, with two rolling rows of integer token ids (memory linear in b). */
 function lcsLength(a: string[], b: string[]): number {
   if (a.length === 0 || b.length === 0) return 0;
+  const ids = new Map<string, number>();
+  const id = (t: string): number => ids.get(t) ?? (ids.set(t, ids.size), ids.size - 1);
+  const bi = Int32Array.from(b, id);
   let prev = new Uint32Array(b.length + 1);
   let curr = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    const ai = a[i - 1];
-    for (let j = 1; j <= b.length; j++) {
-      curr[j] = ai === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, curr[j - 1]!);
+  for (const token of a) {
+    // A token of a that b never has can only carry the row above forward.
+    const ai = ids.get(token) ?? -1;
+    for (let j = 1; j <= bi.length; j++) {
+      const up = prev[j]!;
+      const left = curr[j - 1]!;
+      curr[j] = ai === bi[j - 1] ? prev[j - 1]! + 1 : up > left ? up : left;
     }
-    [prev, curr] = [curr, prev];
-    curr.fill(0);
+    const t = prev;
+    prev = curr;
+    curr = t;
   }
   return prev[b.length]!;
 }
