@@ -144,6 +144,11 @@ for (const [overlay, expected] of Object.entries(OVERLAYS)) {
         for (const [key, value] of Object.entries(env)) {
           if (value?.startsWith('/secrets/')) expect(mounts.some((m) => value.startsWith(`${m}/`)), `${name} ${key}=${value}`).toBe(true);
         }
+        // Every variable set is one the service reads: no typo passes unnoticed as an ignored key.
+        const readers = [`services/${name}/src/config.ts`, 'packages/shared/src/config.ts', 'packages/shared/src/ops-endpoints.ts', 'packages/shared/src/telemetry.ts']
+          .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+          .join('\n');
+        for (const key of Object.keys(env)) expect(key === 'NODE_ENV' || new RegExp(`\\b${key}\\b`).test(readers), `${name} ${key}`).toBe(true);
         const tls = ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY'].filter((k) => env[k]);
         expect(tls.length, name).toBe(expected.mtls ? 3 : 0);
       }
