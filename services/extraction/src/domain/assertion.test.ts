@@ -1,6 +1,6 @@
 import { Certainty, Experiencer, Temporality } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { describe, expect, it } from 'vitest';
-import { assertFinding, assertionsOf, hasNegation, isNegatedIn } from './assertion.js';
+import { assertFinding, assertionsOf, hasNegation, isNegatedIn, NEGATION_POST, NEGATION_PRE, NEGATION_WORD } from './assertion.js';
 
 /** Asserts the first occurrence of `finding` inside a transcript. */
 function judge(transcript: string, finding: string, occurrence = 0) {
@@ -149,5 +149,11 @@ describe('hasNegation and isNegatedIn (the one negation path of the offline extr
     const s = 'she has no fever but a cough';
     expect(isNegatedIn(s, s.indexOf('fever'), s.indexOf('fever') + 5)).toBe(true);
     expect(isNegatedIn(s, s.indexOf('cough'), s.indexOf('cough') + 5)).toBe(false);
+  });
+});
+
+describe('NEGATION_WORD', () => {
+  it('finds a word of every negation phrase, so the pre-check of hasNegation misses none', () => {
+    for (const phrase of [...NEGATION_PRE, ...NEGATION_POST]) expect(NEGATION_WORD.test(phrase.join(' ')), phrase.join(' ')).toBe(true);
   });
 });

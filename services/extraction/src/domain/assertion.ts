@@ -28,11 +28,11 @@ type Phrase = readonly string[];
 const phrases = (...list: string[]): Phrase[] => list.map((p) => p.split(' '));
 
 // Token sequences (see tokenize: "don't" and "do n't" both become "do", "n't").
-const NEGATION_PRE = phrases(
+export const NEGATION_PRE = phrases(
   'no', 'not', "n't", 'never', 'without', 'denies', 'denied', 'deny', 'denying', 'none', 'nothing', 'nor', 'neither',
   'cannot', 'negative for', 'free of', 'absence of', 'no evidence of', 'no signs of', 'no sign of', 'ruled out for',
 );
-const NEGATION_POST = phrases('ruled out', 'is negative', 'was negative', 'were negative', 'are negative', 'absent', 'not present', 'denied', 'is gone', 'went away', 'has resolved');
+export const NEGATION_POST = phrases('ruled out', 'is negative', 'was negative', 'were negative', 'are negative', 'absent', 'not present', 'denied', 'is gone', 'went away', 'has resolved');
 const POSSIBLE_PRE = phrases(
   'possible', 'possibly', 'probable', 'probably', 'may', 'might', 'maybe', 'perhaps', 'suspect', 'suspected', 'suspicious for',
   'suspicion of', 'concern for', 'concerned about', 'concerning for', 'worried about', 'question of', 'questionable', 'rule out',
@@ -68,6 +68,8 @@ const YES_NO_OPENERS = new Set(['do', 'does', 'did', 'have', 'has', 'had', 'are'
 const WH_OPENERS = new Set(['what', 'where', 'when', 'how', 'which', 'why', 'who', 'whose', 'tell', 'describe']);
 const PRESENCE_OPENERS = phrases('do you have', 'do you get', 'have you had', 'have you noticed', 'have you been', 'did you have', 'did you notice', 'are you having', 'are you experiencing', 'is there', 'was there', 'does it', 'do you feel', 'do you ever');
 const TAG_ENDINGS = new Set(['okay', 'ok', 'right', 'alright', 'correct', 'yeah', 'huh']);
+// A word of every NEGATION_PRE and NEGATION_POST phrase (assertion.test.ts checks the lists against it).
+export const NEGATION_WORD = /\b(?:no|not|never|without|denies|denied|deny|denying|none|nothing|nor|neither|cannot|negative|free|absence|ruled|absent|gone|away|resolved)\b|n't/i;
 const NEGATION_WINDOW = 6;
 const CONTEXT_WINDOW = 10;
 
@@ -244,6 +246,8 @@ function judgeSentence(tokens: Token[], f0: number, f1: number): Judged {
  * finding span, e.g. a past note's sentence and the transcript window that must support it.
  */
 export function hasNegation(text: string): boolean {
+  // Every negation phrase holds one of these words; most text holds none, and then no tokens are needed.
+  if (!NEGATION_WORD.test(text)) return false;
   const tokens = tokenize(text, 0);
   const blocked = blockedBy(tokens, [...PSEUDO, ...POSSIBLE_PRE.filter((p) => p.length > 1)]);
   return findAll(tokens, NEGATION_PRE, blocked).length > 0 || findAll(tokens, NEGATION_POST, blocked).length > 0;
