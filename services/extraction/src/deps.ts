@@ -35,6 +35,8 @@ export function createExtractor(config: ExtractionConfig, cpuPool: ExtractionCpu
     maxCallsPerExtraction: config.LLM_MAX_CALLS_PER_EXTRACTION,
     breakerFailures: config.LLM_BREAKER_FAILURES,
     breakerHalfOpenAfterMs: config.LLM_BREAKER_HALF_OPEN_MS,
+    // Grounding reads the whole transcript: in the pool, under the call's deadline.
+    ground: (grounding, bounds) => cpuPool.run('llm_grounding', grounding, bounds),
   });
 }
 

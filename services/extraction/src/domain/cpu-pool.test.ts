@@ -5,6 +5,7 @@ import type { Sop } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { createExtractionCpuPool } from './cpu-pool.js';
 import { evaluateRequest } from './cpu-tasks.js';
 import { OfflineExtractor } from './offline-extractor.js';
+import { toSopResult, type ExtractedSop } from './sop-schema.js';
 
 // The pool itself (deadlines, cancellation, the queue bound) is tested in @clinote/shared/cpu-pool.test.ts.
 const soon = (ms: number) => ({ deadline: new Date(Date.now() + ms) });
@@ -30,5 +31,20 @@ describe('the extraction worker (TypeScript loaded in the worker thread)', () =>
     const pooled = await pool.run('evaluation', request, soon(60_000));
     expect(pooled).toEqual(evaluateRequest(request));
     expect(pooled.overall?.rouge?.rouge1).toBeGreaterThan(0);
+  });
+
+  it("grounds an LLM's answer exactly as on the main thread", async () => {
+    // An answer quoting the transcript for the first field of every section, the rest null.
+    const quote = encounter.src.slice(200, 260).trim();
+    const answer: ExtractedSop = Object.fromEntries(
+      sop.sections.map((section) => [
+        section.key,
+        Object.fromEntries(section.fields.map((f, i) => [f.key, i === 0 ? { value: quote, evidence_quotes: [quote] } : { value: null, evidence_quotes: [] }])),
+      ]),
+    );
+    const grounding = { sop, transcript: encounter.src, answer };
+    const pooled = await pool.run('llm_grounding', grounding, soon(60_000));
+    expect(pooled).toEqual(toSopResult(sop, encounter.src, answer));
+    expect(pooled.sections[0]!.fields[0]!.evidence.length).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,7 @@
 // with re-asks on invalid answers, bounded retries, an ordered model fallback list and the caller's
 // deadline. Messages sent to the model hold patient text; errors and logs here never do.
 import type { ContextExample } from '@clinote/shared/gen/clinote/common/v1/common.js';
-import type { TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
+import type { SopResult, TokenUsage } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { FieldType, type Sop, fieldTypeToJSON } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import { CancelledError, DeadlineExceededError, DomainError, ResourceExhaustedError, UnavailableError } from '@clinote/shared/errors.js';
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
@@ -48,6 +48,18 @@ export interface OpenAiExtractorOptions {
   breakerFailures?: number;
   /** How long an open circuit refuses before letting one request try again. 30 s by default. */
   breakerHalfOpenAfterMs?: number;
+  /**
+   * Grounds a valid answer in the transcript (evidence offsets, assertions): CPU work over the whole
+   * transcript, so the service runs it in its worker pool. Default: toSopResult on this thread.
+   */
+  ground?: (grounding: LlmGrounding, bounds: CallBounds) => Promise<SopResult>;
+}
+
+/** What grounding an LLM's answer takes: the SOP, the transcript and the validated answer. */
+export interface LlmGrounding {
+  sop: Sop;
+  transcript: string;
+  answer: ExtractedSop;
 }
 
 /** Failures of the provider, not of the answer: these count against a model's circuit. */
@@ -225,7 +237,9 @@ export class OpenAiExtractor implements Extractor {
         if (bound.signal.aborted) throw abortReason(bound.signal);
         try {
           const parsed = await this.extractWithModel(model, compiled, messages, bound.signal, bounds.deadline, usage, budget);
-          return { result: toSopResult(input.sop, input.transcript, parsed), usage };
+          const grounding = { sop: input.sop, transcript: input.transcript, answer: parsed };
+          const result = this.options.ground ? await this.options.ground(grounding, bounds) : toSopResult(grounding.sop, grounding.transcript, grounding.answer);
+          return { result, usage };
         } catch (error) {
           if (bound.signal.aborted) throw abortReason(bound.signal);
           if (error instanceof DomainError) throw error;
