@@ -10,6 +10,7 @@ import type { GatewayConfig } from './config.js';
 import { createDeps, type GatewayDeps } from './deps.js';
 import { extract } from './handlers/extract.js';
 import { extractStream } from './handlers/extract-stream.js';
+import { exportFhir } from './handlers/export-fhir.js';
 import { listAuditEvents } from './handlers/audit-events.js';
 import { deleteEncounter, deleteExtraction, deleteUser } from './handlers/erasure.js';
 import { getExtraction, listExtractions } from './handlers/extractions.js';
@@ -47,6 +48,7 @@ export function createServerOptions(deps: GatewayDeps): GrpcServerOptions {
           extract: bind('Extract', extract),
           extractStream: bindStream('ExtractStream', extractStream),
           getExtraction: bind('GetExtraction', getExtraction),
+          exportFhir: bind('ExportFhir', exportFhir),
           listExtractions: bind('ListExtractions', listExtractions),
           deleteEncounter: bind('DeleteEncounter', deleteEncounter),
           deleteExtraction: bind('DeleteExtraction', deleteExtraction),
