@@ -66,17 +66,19 @@ function windows(sentences: TranscriptSentence[]): Window[] {
   const out: Window[] = [];
   const parts = sentences.map((s) => s.text.toLowerCase());
   const own = parts.map(sentenceParts);
+  const negatedOwn = parts.map(hasNegation);
   for (let i = 0; i < sentences.length; i++) {
     for (let n = 1; n <= 2 && i + n <= sentences.length; n++) {
       const text = n === 1 ? parts[i]! : `${parts[i]} ${parts[i + 1]}`;
       // A sentence closed by its punctuation ends any number it says, so its parts join as they are.
-      const p = n === 1 ? own[i]! : /[.?!]\s*$/.test(parts[i]!) ? join(own[i]!, own[i + 1]!) : sentenceParts(text);
+      const closed = n === 2 && /[.?!]\s*$/.test(parts[i]!);
+      const p = n === 1 ? own[i]! : closed ? join(own[i]!, own[i + 1]!) : sentenceParts(text);
       out.push({
         stems: new Set(p.sequence),
         sequence: p.sequence,
         numbers: new Set(p.numbers),
         // Polarity: a negated template sentence needs a negation in its evidence, and the other way round.
-        negated: hasNegation(text),
+        negated: n === 1 ? negatedOwn[i]! : closed ? negatedOwn[i]! || negatedOwn[i + 1]! : hasNegation(text),
         laterality: new Set(text.match(LATERAL) ?? []),
         spans: [{ start: sentences[i]!.start, end: sentences[i + n - 1]!.end }],
         words: p.words,
