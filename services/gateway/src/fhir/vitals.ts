@@ -16,8 +16,6 @@ export interface VitalSign {
   components?: Array<{ loinc: string; display: string; value: Quantity }>;
 }
 
-const NUMBER = String.raw`(\d{1,3}(?:\.\d{1,2})?)`;
-
 interface Rule {
   loinc: string;
   display: string;
@@ -27,24 +25,24 @@ interface Rule {
 
 // Patterns are linear (bounded gaps, no nested quantifiers); the ReDoS check runs over src/.
 const RULES: Rule[] = [
-  { loinc: '8867-4', display: 'Heart rate', pattern: new RegExp(String.raw`\b(?:heart rate|pulse|hr)\b[^0-9\n]{0,20}${NUMBER}`, 'i'), unit: () => '/min' },
-  { loinc: '9279-1', display: 'Respiratory rate', pattern: new RegExp(String.raw`\b(?:respiratory rate|respirations|rr)\b[^0-9\n]{0,20}${NUMBER}`, 'i'), unit: () => '/min' },
+  { loinc: '8867-4', display: 'Heart rate', pattern: /\b(?:heart rate|pulse|hr)\b[^0-9\n]{0,20}(\d{1,3}(?:\.\d{1,2})?)/i, unit: () => '/min' },
+  { loinc: '9279-1', display: 'Respiratory rate', pattern: /\b(?:respiratory rate|respirations|rr)\b[^0-9\n]{0,20}(\d{1,3}(?:\.\d{1,2})?)/i, unit: () => '/min' },
   {
     loinc: '8310-5',
     display: 'Body temperature',
-    pattern: new RegExp(String.raw`\b(?:temperature|temp)\b[^0-9\n]{0,20}${NUMBER}\s{0,2}(°?\s?[cf]\b|celsius|fahrenheit)?`, 'i'),
+    pattern: /\b(?:temperature|temp)\b[^0-9\n]{0,20}(\d{1,3}(?:\.\d{1,2})?)\s{0,2}(°?\s?[cf]\b|celsius|fahrenheit)?/i,
     unit: (n, word) => (/c/i.test(word) || (!word && n < 50) ? 'Cel' : '[degF]'),
   },
   {
     loinc: '59408-5',
     display: 'Oxygen saturation in Arterial blood by Pulse oximetry',
-    pattern: new RegExp(String.raw`\b(?:o2 sat\w{0,10}|oxygen saturation|spo2|sats?|pulse ox\w{0,10})\b[^0-9\n]{0,20}${NUMBER}`, 'i'),
+    pattern: /\b(?:o2 sat\w{0,10}|oxygen saturation|spo2|sats?|pulse ox\w{0,10})\b[^0-9\n]{0,20}(\d{1,3}(?:\.\d{1,2})?)/i,
     unit: () => '%',
   },
   {
     loinc: '29463-7',
     display: 'Body weight',
-    pattern: new RegExp(String.raw`\b(?:weight|weighs)\b[^0-9\n]{0,20}${NUMBER}\s{0,2}(kg|kilograms?|lbs?|pounds?)?`, 'i'),
+    pattern: /\b(?:weight|weighs)\b[^0-9\n]{0,20}(\d{1,3}(?:\.\d{1,2})?)\s{0,2}(kg|kilograms?|lbs?|pounds?)?/i,
     unit: (_n, word) => (/^k/i.test(word) ? 'kg' : '[lb_av]'),
   },
 ];
