@@ -1,7 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admission, AdmissionRefusedError } from './admission.js';
-import { RPC_REQUESTS, prometheusFromEnvironment, sampleValue, serveMetrics, type MetricsEndpoint } from './metrics.js';
+import { RPC_REQUESTS, parseLabels, prometheusFromEnvironment, sampleValue, serveMetrics, type MetricsEndpoint } from './metrics.js';
 import { initTelemetry, type Telemetry } from './telemetry.js';
 
 let telemetry: Telemetry;
@@ -65,5 +65,15 @@ describe('the /metrics endpoint', () => {
 
   it('answers nothing but GET /metrics', async () => {
     expect((await scrape('/')).status).toBe(404);
+  });
+});
+
+describe('parseLabels', () => {
+  it('reads names and quoted values, escapes kept, and ends on unterminated text', () => {
+    expect(parseLabels('rpc_method="Extract",grpc_status="OK"')).toEqual({ rpc_method: 'Extract', grpc_status: 'OK' });
+    expect(parseLabels('a="x\\"y", b="z"')).toEqual({ a: 'x\\"y', b: 'z' });
+    expect(parseLabels('')).toEqual({});
+    expect(parseLabels('a'.repeat(1_000))).toEqual({});
+    expect(parseLabels('a="unterminated')).toEqual({ a: 'unterminated' });
   });
 });

@@ -99,10 +99,26 @@ export function sampleValue(exposition: string, name: string, labels: Record<str
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     const brace = line.indexOf('{');
     const labelText = brace >= 0 ? line.slice(brace + 1, line.lastIndexOf('}')) : '';
-    const have = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const have = parseLabels(labelText);
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
+}
+
+/** `a="x",b="y\"z"` as { a: 'x', b: 'y\"z' } (values as written, escapes kept), by a scan: no regex to backtrack. */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  let i = 0;
+  while (i < text.length) {
+    const eq = text.indexOf('="', i);
+    if (eq < 0) break;
+    const name = text.slice(i, eq).replace(/^[\s,]+/, '');
+    let j = eq + 2;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    labels[name] = text.slice(eq + 2, j);
+    i = j + 1;
+  }
+  return labels;
 }
 
 export const DB_POOL_CONNECTIONS = 'clinote_db_pool_connections';
