@@ -41,7 +41,10 @@ export async function* extractNotes(deps: ExtractionDeps, req: ExtractNotesReque
   const outbox = new Outbox<ExtractedSop>();
   const evaluation = new EvaluationPhase(deps, req, bounds, context.active(), outbox);
   const extraction = runPhase(SCOPE, 'baml_extraction', () => extractEverySop(deps, req, ctx, bounds, evaluation));
-  extraction.catch((err: unknown) => outbox.fail(err));
+  extraction.catch((err: unknown) => {
+    outbox.fail(err);
+    evaluation.abandon(err);
+  });
   try {
     const evaluated: Array<SopEvaluation | undefined> = [];
     for await (const sop of outbox.take(req.sops.length)) {
@@ -66,6 +69,8 @@ export async function* extractNotes(deps: ExtractionDeps, req: ExtractNotesReque
     };
   } finally {
     sibling.abort();
+    // Nothing of the call outlives it: its phases end (aborted, when it ends early) before it does.
+    await Promise.allSettled([extraction, evaluation.ended]);
   }
 }
 
@@ -119,6 +124,11 @@ class EvaluationPhase {
   /** Resolves once the phase's span ended (with every SOP evaluated); only awaited after that happened. */
   get ended(): Promise<PhaseResult<void>> {
     return this.phase ?? Promise.resolve({ value: undefined, durationMs: 0 });
+  }
+
+  /** Extraction failed: the SOPs still to come never will. */
+  abandon(err: unknown): void {
+    this.settled.reject(err);
   }
 
   add(sopIndex: number, result: SopResult): void {

@@ -1,4 +1,5 @@
 import type { ExtractStreamRequest, ExtractStreamResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { CancelledError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import type { GatewayDeps } from '../deps.js';
 import { runExtraction, type ExtractionObserver } from './extract.js';
@@ -18,11 +19,18 @@ export async function* extractStream(deps: GatewayDeps, req: ExtractStreamReques
       }),
     sopDone: (sop) => events.push({ sop: { result: sop.result, evaluation: sop.evaluation } }),
   };
-  runExtraction(deps, req, ctx, observer).then(
+  // The pipeline stops with the stream, however it ends (a cancelled call, a failed write), and ends before it.
+  const stopped = new AbortController();
+  const done = runExtraction(deps, req, { ...ctx, signal: AbortSignal.any([ctx.signal, stopped.signal]) }, observer).then(
     (saved) => events.close({ saved }),
     (err: unknown) => events.fail(err),
   );
-  yield* events.drain();
+  try {
+    yield* events.drain();
+  } finally {
+    stopped.abort(new CancelledError('the stream ended'));
+    await done;
+  }
 }
 
 /** Events in the order the pipeline produced them, then its last message, or its failure. */
