@@ -40,13 +40,7 @@ export function audited<D extends { audit: AuditLog }, Req, Res>(
     } catch (error: unknown) {
       failure = { error };
     }
-    const record = auditRecord(rpc, spec, req, response, ctx, failure ? status[toGrpcStatus(failure.error).code] : 'OK');
-    try {
-      await deps.audit.append(record);
-    } catch (err: unknown) {
-      ctx.logger.error({ error: loggableError(err), outcome: record.outcome }, 'audit record not written: the call is refused');
-      throw new UnavailableError('audit trail unavailable');
-    }
+    await recordOrRefuse(deps.audit, ctx, auditRecord(rpc, spec, req, response, ctx, outcomeOf(failure)));
     if (failure) throw failure.error;
     return response as Res;
   };
@@ -74,16 +68,24 @@ export function auditedStream<D extends { audit: AuditLog }, Req, Res>(
     } catch (error: unknown) {
       failure = { error };
     }
-    const record = auditRecord(rpc, spec, req, held.at(-1), ctx, failure ? status[toGrpcStatus(failure.error).code] : 'OK');
-    try {
-      await deps.audit.append(record);
-    } catch (err: unknown) {
-      ctx.logger.error({ error: loggableError(err), outcome: record.outcome }, 'audit record not written: the call is refused');
-      throw new UnavailableError('audit trail unavailable');
-    }
+    await recordOrRefuse(deps.audit, ctx, auditRecord(rpc, spec, req, held.at(-1), ctx, outcomeOf(failure)));
     if (failure) throw failure.error;
     yield* held;
   };
+}
+
+function outcomeOf(failure: { error: unknown } | undefined): string {
+  return failure ? status[toGrpcStatus(failure.error).code] : 'OK';
+}
+
+/** Fail closed: a call whose record cannot be written answers UNAVAILABLE. */
+async function recordOrRefuse(audit: AuditLog, ctx: CallContext, record: AuditEventRecord): Promise<void> {
+  try {
+    await audit.append(record);
+  } catch (err: unknown) {
+    ctx.logger.error({ error: loggableError(err), outcome: record.outcome }, 'audit record not written: the call is refused');
+    throw new UnavailableError('audit trail unavailable');
+  }
 }
 
 export function auditRecord<Req, Res>(
