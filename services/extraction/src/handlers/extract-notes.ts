@@ -166,6 +166,8 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unkn
     resolve = res;
     reject = rej;
   });
+  // Rejected with nobody waiting (extraction failed before any SOP reached evaluation) is no unhandled rejection.
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
