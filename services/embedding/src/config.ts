@@ -2,9 +2,24 @@ import { z } from 'zod';
 import { cpuPoolEnv, databaseEnv, databaseSettings, optionalEnv, internalAuthEnv, parseEnv, serverEnv } from '@clinote/shared/config.js';
 import { DEFAULT_DEV_AUTH_DIR } from '@clinote/shared/auth/dev-auth.js';
 
+const hostPortList = z.string().transform((v, ctx) => {
+  const nodes = v.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const match = /^(.+):(\d{1,5})$/.exec(entry);
+    if (!match) ctx.addIssue({ code: 'custom', message: `not host:port: ${entry}` });
+    return { host: match?.[1] ?? '', port: Number(match?.[2] ?? 0) };
+  });
+  if (nodes.length === 0) ctx.addIssue({ code: 'custom', message: 'empty host:port list' });
+  return nodes;
+});
+
 const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).merge(cpuPoolEnv).extend({
   /** Empty: Redis is not used and the in-process and persistent tiers serve alone. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Sentinel: `host:port,host:port` of the sentinels, with REDIS_SENTINEL_NAME (the master group); replaces REDIS_URL's host. */
+  REDIS_SENTINELS: optionalEnv(hostPortList),
+  REDIS_SENTINEL_NAME: optionalEnv(z.string().min(1)),
+  /** Cluster: `host:port,...` seed nodes; the key prefix must hold a hash tag (`{clinote:emb}:`) so MGET stays in one slot. */
+  REDIS_CLUSTER_NODES: optionalEnv(hostPortList),
   REDIS_KEY_PREFIX: z.string().default('clinote:emb:'),
   REDIS_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
   REDIS_TIMEOUT_MS: z.coerce.number().int().positive().default(50),
@@ -31,6 +46,19 @@ const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).merge(c
     .transform((v) => v === 'true'),
   AUTH_DEV_DIR: z.string().default(DEFAULT_DEV_AUTH_DIR),
 }).superRefine((env, issues) => {
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    issues.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: choose one' });
+  }
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
+    issues.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS: the master group name' });
+  }
+  if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.REDIS_KEY_PREFIX)) {
+    issues.addIssue({
+      code: 'custom',
+      path: ['REDIS_KEY_PREFIX'],
+      message: 'with REDIS_CLUSTER_NODES the prefix needs a hash tag, e.g. {clinote:emb}: (the cache reads keys with one MGET)',
+    });
+  }
   if (!env.EMBEDDING_CACHE_KEY_SECRET && !env.EMBEDDING_CACHE_KEY_DEV_SECRET) {
     issues.addIssue({
       code: 'custom',

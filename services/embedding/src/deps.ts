@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createLogger, type Logger } from '@clinote/shared/logger.js';
 import { observeDatabasePool } from '@clinote/shared/metrics.js';
 import { createOrm, type Orm } from '@clinote/shared/orm.js';
@@ -52,8 +52,20 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
   });
   observeDatabasePool(orm, 'embedding');
   let redis: Redis | null = null;
-  if (config.REDIS_URL) {
-    redis = new Redis(config.REDIS_URL, { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS });
+  const redisOptions = { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS };
+  if (config.REDIS_CLUSTER_NODES) {
+    // The cache uses only commands a Cluster client serves the same way (one-slot keys: see the prefix check in config).
+    redis = new Cluster(config.REDIS_CLUSTER_NODES, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: EMBEDDING_CACHE_REDIS_OPTIONS.retryStrategy,
+      redisOptions,
+    }) as unknown as Redis;
+  } else if (config.REDIS_SENTINELS) {
+    redis = new Redis({ ...redisOptions, sentinels: config.REDIS_SENTINELS, name: config.REDIS_SENTINEL_NAME });
+  } else if (config.REDIS_URL) {
+    redis = new Redis(config.REDIS_URL, redisOptions);
+  }
+  if (redis) {
     // Redis outages are cache misses; the client reconnects by itself.
     redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unavailable'));
   }
