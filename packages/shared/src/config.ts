@@ -36,6 +36,10 @@ export const serverEnv = z.object({
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
   /** Admission control: calls one server works on at once; above it, RESOURCE_EXHAUSTED at once. */
   MAX_CONCURRENT_CALLS: intFromEnv(512),
+  /** Connections older than this get a GOAWAY, so clients rebalance onto replicas started since. */
+  GRPC_MAX_CONNECTION_AGE_MS: intFromEnv(5 * 60_000),
+  /** How long calls in flight on an aged connection may still run before it is closed. */
+  GRPC_MAX_CONNECTION_AGE_GRACE_MS: intFromEnv(30_000),
   /** Unset: JSON logs on stdout. */
   LOG_FILE: optionalEnv(z.string()),
   /** mTLS between services: all three PEM paths, or none (plaintext). */

@@ -76,6 +76,8 @@ export interface GrpcServerOptions {
   admission?: Admission;
   /** Wraps every authenticated call, e.g. to open an ORM request context acting for its principal. */
   around?: <T>(ctx: CallContext, fn: () => Promise<T>) => Promise<T>;
+  /** `grpc.max_connection_age_ms` and its grace; unset: 5 min and 30 s. */
+  connectionAge?: { maxAgeMs: number; graceMs: number };
   /** Real readiness (database reachable), checked before SERVING is reported and then every readinessIntervalMs. */
   readiness?: () => Promise<boolean>;
   readinessIntervalMs?: number;
@@ -309,8 +311,8 @@ export async function startGrpcServer(
     // Dead clients are noticed, and long-lived connections end so clients rebalance onto new replicas.
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.max_connection_age_ms': 5 * 60_000,
-    'grpc.max_connection_age_grace_ms': 30_000,
+    'grpc.max_connection_age_ms': options.connectionAge?.maxAgeMs ?? 5 * 60_000,
+    'grpc.max_connection_age_grace_ms': options.connectionAge?.graceMs ?? 30_000,
     'grpc.max_connection_idle_ms': 10 * 60_000,
   });
   for (const binding of options.bindings) server.addService(tolerantDefinition(binding.definition), binding.implementation);

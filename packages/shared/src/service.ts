@@ -34,12 +34,22 @@ export function startedService<D extends { close(): Promise<void> }>(
 export async function serve<D extends { close(): Promise<void> }>(
   deps: D,
   options: GrpcServerOptions,
-  config: { GRPC_ADDRESS: string; SHUTDOWN_GRACE_MS: number } & TlsSettings,
+  config: {
+    GRPC_ADDRESS: string;
+    SHUTDOWN_GRACE_MS: number;
+    GRPC_MAX_CONNECTION_AGE_MS?: number;
+    GRPC_MAX_CONNECTION_AGE_GRACE_MS?: number;
+  } & TlsSettings,
   /** The listener's credentials; by default the internal (m)TLS ones. */
   credentials: ServerCredentials = grpcCredentials(config).server,
 ): Promise<StartedService<D>> {
   try {
-    const server = await startGrpcServer(options, config.GRPC_ADDRESS, credentials);
+    const connectionAge =
+      options.connectionAge ??
+      (config.GRPC_MAX_CONNECTION_AGE_MS === undefined
+        ? undefined
+        : { maxAgeMs: config.GRPC_MAX_CONNECTION_AGE_MS, graceMs: config.GRPC_MAX_CONNECTION_AGE_GRACE_MS ?? 30_000 });
+    const server = await startGrpcServer({ ...options, connectionAge }, config.GRPC_ADDRESS, credentials);
     return startedService(server, deps, config.SHUTDOWN_GRACE_MS);
   } catch (err: unknown) {
     await deps.close();
