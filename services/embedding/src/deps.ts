@@ -39,6 +39,21 @@ export function createEmbedder(config: EmbeddingConfig, cpuPool: EmbeddingCpuPoo
   });
 }
 
+/** The shared cache tier's client: Cluster, Sentinel or one node (REDIS_URL), with the same fail-fast options; null without Redis. */
+export function createRedisClient(config: EmbeddingConfig): Redis | null {
+  const redisOptions = { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS };
+  if (config.REDIS_CLUSTER_NODES) {
+    // The cache uses only commands a Cluster client serves the same way (one-slot keys: see the prefix check in config).
+    return new Cluster(config.REDIS_CLUSTER_NODES, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: EMBEDDING_CACHE_REDIS_OPTIONS.retryStrategy,
+      redisOptions,
+    }) as unknown as Redis;
+  }
+  if (config.REDIS_SENTINELS) return new Redis({ ...redisOptions, sentinels: config.REDIS_SENTINELS, name: config.REDIS_SENTINEL_NAME });
+  return config.REDIS_URL ? new Redis(config.REDIS_URL, redisOptions) : null;
+}
+
 export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps> {
   const logger = createLogger('embedding', config.LOG_LEVEL, config.LOG_FILE);
   // Before anything is opened: a service without its key secret does not start.
@@ -51,20 +66,7 @@ export async function createDeps(config: EmbeddingConfig): Promise<EmbeddingDeps
     migrations: embeddingMigrations,
   });
   observeDatabasePool(orm, 'embedding');
-  let redis: Redis | null = null;
-  const redisOptions = { ...EMBEDDING_CACHE_REDIS_OPTIONS, commandTimeout: config.REDIS_TIMEOUT_MS };
-  if (config.REDIS_CLUSTER_NODES) {
-    // The cache uses only commands a Cluster client serves the same way (one-slot keys: see the prefix check in config).
-    redis = new Cluster(config.REDIS_CLUSTER_NODES, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: EMBEDDING_CACHE_REDIS_OPTIONS.retryStrategy,
-      redisOptions,
-    }) as unknown as Redis;
-  } else if (config.REDIS_SENTINELS) {
-    redis = new Redis({ ...redisOptions, sentinels: config.REDIS_SENTINELS, name: config.REDIS_SENTINEL_NAME });
-  } else if (config.REDIS_URL) {
-    redis = new Redis(config.REDIS_URL, redisOptions);
-  }
+  const redis = createRedisClient(config);
   if (redis) {
     // Redis outages are cache misses; the client reconnects by itself.
     redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis unavailable'));
