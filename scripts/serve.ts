@@ -115,15 +115,15 @@ async function main(): Promise<number> {
     }
     say(`  services   ${INTERNAL_SERVICES.map((name) => `${name} ${running.address(name)}`).join(', ')}  (logs in .data/logs/)`);
     say(`  gateway    ${running.address('gateway')} (${process.env.PUBLIC_TLS_CERT ? 'TLS' : 'plaintext'}; every call needs a bearer token, reflection and health do not)`);
-    if (readyFile) writeReadyFile(readyFile, running);
-    say(`ready: all four services SERVING${readyFile ? ` (${rel(readyFile)})` : ''}`);
+    // Everything is said before the ready file appears: a watcher of the file finds the token printed.
     if (secrets.devDir) {
       const token = await secrets.devToken(DEV_TOKEN_SUBJECT, DEV_TOKEN_TTL_S);
-      say('');
       say(`dev token for subject "${DEV_TOKEN_SUBJECT}" (12 h; \`npx -y pnpm@10.34.9 -s token -- --sub NAME\` mints others):`);
       say(`export TOKEN=${token}`);
+      say('');
     }
-    say('');
+    say(`ready: all four services SERVING${readyFile ? ` (${rel(readyFile)})` : ''}`);
+    if (readyFile) writeReadyFile(readyFile, running);
     await stopRequested;
   };
 

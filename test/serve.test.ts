@@ -95,6 +95,15 @@ async function waitReady(serve: Serve, timeoutMs = 90_000): Promise<Ready> {
   throw new Error(`no ready file within ${timeoutMs} ms:\n${serve.output()}`);
 }
 
+/** Resolves once the output matches (it is read from a pipe, behind what the process has written). */
+async function outputMatching(serve: Serve, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(serve.output())) {
+    if (Date.now() > until) expect(serve.output()).toMatch(pattern);
+    await delay(50);
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -146,7 +155,8 @@ describe('pnpm serve', () => {
     expect(Object.keys(ready.internal).sort()).toEqual(['context', 'embedding', 'extraction']);
     expect(Object.keys(ready.pids).sort()).toEqual(['context', 'embedding', 'extraction', 'gateway']);
     for (const pid of Object.values(ready.pids)) expect(alive(pid)).toBe(true);
-    expect(serve.output()).toMatch(/^export TOKEN=[\w-]+\.[\w-]+\.[\w-]+$/m);
+    // Printed before the ready file was written; the pipe may still be delivering it.
+    await outputMatching(serve, /^export TOKEN=[\w-]+\.[\w-]+\.[\w-]+$/m);
 
     const anonymous = gatewayClient(ready);
     expect((await refusal(call(anonymous, anonymous.getUser, { userId: '' }))).code).toBe(status.UNAUTHENTICATED);

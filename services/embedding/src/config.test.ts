@@ -33,7 +33,9 @@ describe('embedding Redis topology config', () => {
   });
 
   it('refuses a cluster key prefix without a hash tag (MGET would cross slots)', () => {
-    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r0:6379' })).toThrow(/REDIS_KEY_PREFIX.*hash tag/);
+    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r0:6379' })).toThrow(/hash tag/);
+    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r0:6379', REDIS_KEY_PREFIX: 'clinote:{}:' })).toThrow(/REDIS_KEY_PREFIX/);
+    expect(loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r0:6379', REDIS_KEY_PREFIX: '{clinote:emb}:' }).REDIS_KEY_PREFIX).toBe('{clinote:emb}:');
   });
 
   it('refuses sentinels and cluster together, naming both', () => {

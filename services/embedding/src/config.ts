@@ -52,7 +52,7 @@ const embeddingEnv = serverEnv.merge(databaseEnv).merge(internalAuthEnv).merge(c
   if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
     issues.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS: the master group name' });
   }
-  if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.REDIS_KEY_PREFIX)) {
+  if (env.REDIS_CLUSTER_NODES && !hasHashTag(env.REDIS_KEY_PREFIX)) {
     issues.addIssue({
       code: 'custom',
       path: ['REDIS_KEY_PREFIX'],
@@ -73,3 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return { ...parsed, database: databaseSettings(parsed) };
 }
 export type EmbeddingConfig = ReturnType<typeof loadConfig>;
+
+/** A Redis Cluster hash tag: a non-empty `{...}` (found by index, not by a regex to backtrack). */
+function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
+}
