@@ -6,6 +6,7 @@ import type {
   ExtractNotesResponse,
   ExtractResponse,
 } from '@clinote/shared/gen/clinote/extraction/v1/extraction.js';
+import { AsyncQueue } from '@clinote/shared/async-queue.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import { runPhase, type PhaseResult } from '@clinote/shared/tracing.js';
 import type { ExtractionDeps } from '../deps.js';
@@ -38,7 +39,7 @@ export async function* extractNotes(deps: ExtractionDeps, req: ExtractNotesReque
   // One SOP failing stops the others; so does the caller leaving (the iteration ends early).
   const sibling = new AbortController();
   const bounds: Bounds = { signal: AbortSignal.any([ctx.signal, sibling.signal]), deadline: ctx.deadline };
-  const outbox = new Outbox<ExtractedSop>();
+  const outbox = new AsyncQueue<ExtractedSop>();
   const evaluation = new EvaluationPhase(deps, req, bounds, context.active(), outbox);
   const extraction = runPhase(SCOPE, 'baml_extraction', () => extractEverySop(deps, req, ctx, bounds, evaluation));
   extraction.catch((err: unknown) => {
@@ -47,7 +48,7 @@ export async function* extractNotes(deps: ExtractionDeps, req: ExtractNotesReque
   });
   try {
     const evaluated: Array<SopEvaluation | undefined> = [];
-    for await (const sop of outbox.take(req.sops.length)) {
+    for await (const sop of outbox.drain(req.sops.length)) {
       evaluated[sop.sopIndex] = sop.evaluation;
       yield { sop, summary: undefined };
     }
@@ -116,7 +117,7 @@ class EvaluationPhase {
     private readonly req: ExtractNotesRequest,
     private readonly bounds: Bounds,
     private readonly callContext: Context,
-    private readonly outbox: Outbox<ExtractedSop>,
+    private readonly outbox: AsyncQueue<ExtractedSop>,
   ) {
     this.remaining = req.sops.length;
   }
@@ -169,33 +170,4 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unkn
   // Rejected with nobody waiting (extraction failed before any SOP reached evaluation) is no unhandled rejection.
   promise.catch(() => undefined);
   return { promise, resolve, reject };
-}
-
-/** Messages handed from the phases to the stream in the order they finish; the first failure ends it. */
-class Outbox<T> {
-  private readonly ready: T[] = [];
-  private failure: { error: unknown } | undefined;
-  private wake: (() => void) | undefined;
-
-  push(value: T): void {
-    this.ready.push(value);
-    this.wake?.();
-  }
-
-  fail(error: unknown): void {
-    this.failure ??= { error };
-    this.wake?.();
-  }
-
-  /** The next `count` messages, each as soon as it is there. */
-  async *take(count: number): AsyncGenerator<T> {
-    for (let taken = 0; taken < count; taken++) {
-      while (this.ready.length === 0 && !this.failure) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-      }
-      if (this.failure) throw this.failure.error;
-      yield this.ready.shift()!;
-    }
-  }
 }

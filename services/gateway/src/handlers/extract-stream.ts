@@ -1,4 +1,5 @@
 import type { ExtractStreamRequest, ExtractStreamResponse } from '@clinote/shared/gen/clinote/gateway/v1/gateway.js';
+import { AsyncQueue } from '@clinote/shared/async-queue.js';
 import { CancelledError } from '@clinote/shared/errors.js';
 import type { CallContext } from '@clinote/shared/grpc-server.js';
 import type { GatewayDeps } from '../deps.js';
@@ -10,7 +11,7 @@ import { runExtraction, type ExtractionObserver } from './extract.js';
  * saved extraction last. A client that cancels aborts the pipeline before its save.
  */
 export async function* extractStream(deps: GatewayDeps, req: ExtractStreamRequest, ctx: CallContext): AsyncGenerator<ExtractStreamResponse> {
-  const events = new EventQueue<ExtractStreamResponse>();
+  const events = new AsyncQueue<ExtractStreamResponse>();
   const observer: ExtractionObserver = {
     phaseStarted: (phase) => events.push({ phaseStarted: { phase } }),
     phaseEnded: (phase, durationMs, selection) =>
@@ -22,7 +23,10 @@ export async function* extractStream(deps: GatewayDeps, req: ExtractStreamReques
   // The pipeline stops with the stream, however it ends (a cancelled call, a failed write), and ends before it.
   const stopped = new AbortController();
   const done = runExtraction(deps, req, { ...ctx, signal: AbortSignal.any([ctx.signal, stopped.signal]) }, observer).then(
-    (saved) => events.close({ saved }),
+    (saved) => {
+      events.push({ saved });
+      events.close();
+    },
     (err: unknown) => events.fail(err),
   );
   try {
@@ -30,38 +34,5 @@ export async function* extractStream(deps: GatewayDeps, req: ExtractStreamReques
   } finally {
     stopped.abort(new CancelledError('the stream ended'));
     await done;
-  }
-}
-
-/** Events in the order the pipeline produced them, then its last message, or its failure. */
-class EventQueue<T> {
-  private readonly ready: T[] = [];
-  private end: { last: T } | { error: unknown } | undefined;
-  private wake: (() => void) | undefined;
-
-  push(event: T): void {
-    this.ready.push(event);
-    this.wake?.();
-  }
-
-  close(last: T): void {
-    this.end = { last };
-    this.wake?.();
-  }
-
-  fail(error: unknown): void {
-    this.end = { error };
-    this.wake?.();
-  }
-
-  async *drain(): AsyncGenerator<T> {
-    for (;;) {
-      while (this.ready.length > 0) yield this.ready.shift()!;
-      if (this.end) break;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-    if ('error' in this.end) throw this.end.error;
-    yield this.end.last;
   }
 }
