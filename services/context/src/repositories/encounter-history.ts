@@ -14,16 +14,16 @@ export async function readHistoryMark(em: EntityManager, userId: string): Promis
   return row ? { seq: Number(row.seq), generation: Number(row.generation) } : EMPTY_HISTORY;
 }
 
+/** Takes the next `count` numbers (parameters: user id, count) and returns the last as "seq"; also a CTE of a save's insert. */
+export const ADVANCE_HISTORY_SQL = `insert into "context"."user_history" as h ("user_id", "seq") values (?, ?)
+     on conflict ("user_id") do update set "seq" = h."seq" + excluded."seq" returning h."seq"`;
+
 /**
  * Reserves `count` history numbers for encounters stored in the caller's transaction and returns the
  * last; the row stays locked until it commits, so numbers become visible in the order they were given.
  */
 export async function advanceHistory(tx: EntityManager, userId: string, count: number): Promise<number> {
-  const rows = await tx.execute<{ seq: string | number }[]>(
-    `insert into "context"."user_history" as h ("user_id", "seq") values (?, ?)
-     on conflict ("user_id") do update set "seq" = h."seq" + excluded."seq" returning h."seq"`,
-    [userId, count],
-  );
+  const rows = await tx.execute<{ seq: string | number }[]>(ADVANCE_HISTORY_SQL, [userId, count]);
   return Number(rows[0]!.seq);
 }
 

@@ -3,6 +3,7 @@
 // them once, and hydrate entities only to copy three columns out of them.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EncounterEntity } from '../entities/encounter.js';
+import { ADVANCE_HISTORY_SQL } from './encounter-history.js';
 
 export interface StoredEmbedding {
   model: string;
@@ -36,10 +37,7 @@ export function insertEncounterWithEmbedding(em: EntityManager, row: Omit<Encoun
 async function insertEncounter(em: EntityManager, row: Omit<EncounterEntity, 'historySeq'>): Promise<number> {
   const json = Object.fromEntries(JSON_COLUMNS.map((c) => [c, row[c] === null ? null : JSON.stringify(row[c])]));
   const rows = await em.execute<{ seq: string | number }[]>(
-    `with h as (
-       insert into "context"."user_history" as h ("user_id", "seq") values (?, 1)
-       on conflict ("user_id") do update set "seq" = h."seq" + 1 returning h."seq"
-     ), e as (
+    `with h as (${ADVANCE_HISTORY_SQL}), e as (
        insert into "context"."encounter" ("id", "user_id", "source", "external_id", "idempotency_key", "transcript", "note",
          "results", "evaluations", "overall", "context", "context_stop_reason", "phase_timings", "trace_id", "usage",
          "quality_score", "concept_ids", "filled_sections", "token_count", "created_at", "history_seq")
@@ -49,6 +47,7 @@ async function insertEncounter(em: EntityManager, row: Omit<EncounterEntity, 'hi
      select "history_seq" as "seq" from e`,
     [
       row.userId,
+      1,
       row.id,
       row.userId,
       row.source,
